@@ -1,0 +1,180 @@
+"""A scalar that remembers how it was made, so gradients can flow back through it."""
+
+import math
+
+
+class DomainError(ValueError):
+    """An op was asked for a value outside its domain (log of 0, division by 0, ...)."""
+
+
+class Value:
+    def __init__(self, data, label="", _children=(), _op=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self.label = label
+        self._backward = lambda: None
+        self._prev = tuple(_children)  # in order, repeats kept: a + a has (a, a)
+        self._op = _op
+        self._exponent = None  # only for **
+
+    def __repr__(self):
+        name = f"{self.label}: " if self.label else ""
+        return f"Value({name}data={self.data:g}, grad={self.grad:g})"
+
+    @staticmethod
+    def _lift(other):
+        return other if isinstance(other, Value) else Value(other)
+
+    def __add__(self, other):
+        other = Value._lift(other)
+        out = Value(self.data + other.data, _children=(self, other), _op="+")
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def __sub__(self, other):
+        other = Value._lift(other)
+        out = Value(self.data - other.data, _children=(self, other), _op="-")
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += -out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = Value._lift(other)
+        out = Value(self.data * other.data, _children=(self, other), _op="*")
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def __truediv__(self, other):
+        other = Value._lift(other)
+        if other.data == 0:
+            raise DomainError(f"/: division by zero ({self.data:g} / 0)")
+        out = Value(self.data / other.data, _children=(self, other), _op="/")
+
+        def _backward():
+            self.grad += out.grad / other.data
+            other.grad += -self.data / other.data**2 * out.grad
+        out._backward = _backward
+        return out
+
+    def __pow__(self, k):
+        if isinstance(k, bool) or not isinstance(k, (int, float)):
+            raise TypeError("** takes an int or float exponent")
+        x = self.data
+        if x == 0 and k < 0:
+            raise DomainError(f"**: 0 ** {k:g} divides by zero")
+        if x < 0 and k != int(k):
+            raise DomainError(f"**: {x:g} ** {k:g} is not a real number")
+        if x == 0 and k < 1 and k != 0:
+            raise DomainError(f"**: the derivative of x ** {k:g} at 0 is infinite")
+        out = Value(x**k, _children=(self,), _op="**")
+        out._exponent = k
+
+        def _backward():
+            self.grad += k * x ** (k - 1) * out.grad
+        out._backward = _backward
+        return out
+
+    def __neg__(self):
+        out = Value(-self.data, _children=(self,), _op="neg")
+
+        def _backward():
+            self.grad += -out.grad
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        out = Value(t, _children=(self,), _op="tanh")
+
+        def _backward():
+            self.grad += (1 - t**2) * out.grad
+        out._backward = _backward
+        return out
+
+    def exp(self):
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise DomainError(f"exp: exp({self.data:g}) is too large for a float") from None
+        out = Value(e, _children=(self,), _op="exp")
+
+        def _backward():
+            self.grad += e * out.grad
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        out = Value(max(self.data, 0.0), _children=(self,), _op="relu")
+
+        def _backward():
+            self.grad += (1.0 if self.data > 0 else 0.0) * out.grad
+        out._backward = _backward
+        return out
+
+    def log(self):
+        if self.data <= 0:
+            raise DomainError(f"log: input must be positive, got {self.data:g}")
+        out = Value(math.log(self.data), _children=(self,), _op="log")
+
+        def _backward():
+            self.grad += out.grad / self.data
+        out._backward = _backward
+        return out
+
+    def sigmoid(self):
+        x = self.data
+        s = 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+        out = Value(s, _children=(self,), _op="sigmoid")
+
+        def _backward():
+            self.grad += s * (1 - s) * out.grad
+        out._backward = _backward
+        return out
+
+    def __radd__(self, other):  # 2 + a
+        return Value._lift(other) + self
+
+    def __rsub__(self, other):  # 3 - a
+        return Value._lift(other) - self
+
+    def __rmul__(self, other):  # 2 * a
+        return Value._lift(other) * self
+
+    def __rtruediv__(self, other):  # 1 / a
+        return Value._lift(other) / self
+
+    def topo(self):
+        """Every node of the graph ending here, each after all of its inputs (iterative, so deep graphs are fine)."""
+        order, seen = [], set()
+        stack = [(self, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for child in reversed(node._prev):
+                if id(child) not in seen:
+                    stack.append((child, False))
+        return order
+
+    def backward(self, grad=1.0):
+        """Seed this node's grad and pass gradients back in reverse topological order, adding with +=."""
+        order = self.topo()
+        self.grad = float(grad)
+        for node in reversed(order):
+            node._backward()

@@ -1,0 +1,31 @@
+"""How numbers are shown to people. Records keep full precision; only display rounds."""
+
+import math
+
+MINUS = "\u2212"
+
+
+def fmt(x: float, places: int = 4) -> str:
+    """Integers bare (6, −4); otherwise at most `places` decimals, trailing zeros dropped; a true minus sign."""
+    if not math.isfinite(x):
+        raise ValueError(f"cannot show {x!r}")
+    r = round(float(x), places)
+    if r == 0:
+        return "0"
+    if r == int(r) and abs(r) < 1e15:
+        text = str(int(r))
+    else:
+        text = f"{r:.{places}f}".rstrip("0").rstrip(".")
+    return text.replace("-", MINUS)
+
+
+def fmt_operand(x: float, places: int = 4) -> str:
+    """A number inside a worked step: negative ones in parentheses, as in (−3) × (−2)."""
+    text = fmt(x, places)
+    return f"({text})" if text.startswith(MINUS) else text
+
+
+def has_places(x: float, places: int) -> bool:
+    """True when x is (up to float noise) a decimal with at most `places` places."""
+    scaled = x * 10**places
+    return math.isfinite(scaled) and abs(scaled - round(scaled)) < 1e-6
