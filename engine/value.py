@@ -63,7 +63,7 @@ class Value:
 
         def _backward():
             self.grad += out.grad / other.data
-            other.grad += -self.data / other.data**2 * out.grad
+            other.grad += -self.data / other.data / other.data * out.grad  # other.data**2 can underflow to 0
         out._backward = _backward
         return out
 
@@ -77,11 +77,16 @@ class Value:
             raise DomainError(f"**: {x:g} ** {k:g} is not a real number")
         if x == 0 and k < 1 and k != 0:
             raise DomainError(f"**: the derivative of x ** {k:g} at 0 is infinite")
-        out = Value(x**k, _children=(self,), _op="**")
+        try:
+            y = x**k
+        except OverflowError:
+            raise DomainError(f"**: {x:g} ** {k:g} is too large for a float") from None
+        out = Value(y, _children=(self,), _op="**")
         out._exponent = k
 
         def _backward():
-            self.grad += k * x ** (k - 1) * out.grad
+            if k != 0:  # x ** 0 is constant; 0.0 ** -1 would raise
+                self.grad += k * x ** (k - 1) * out.grad
         out._backward = _backward
         return out
 

@@ -1,0 +1,395 @@
+"""Computation-graph pictures: DOT text from a problem record, rendered by Graphviz `dot` in batches.
+
+Each value is a box with its name, data and grad stacked (micrograd's look, turned on its side so a
+15-node graph fits a page or a phone); each op is a small circle feeding the value it makes.
+The question picture leaves every grad blank except the output's given one; the answer picture
+fills them all and marks the ones the problem asks for with a thick border and a tint.
+"""
+
+import hashlib
+import html
+import math
+import os
+import re
+import shutil
+import struct
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
+
+import graphviz
+
+from .errors import UserError
+from .numbers import MINUS, fmt
+
+INSTALL_HINT = (
+    "Graphviz is needed to draw the graph pictures but its `dot` program is not on PATH: "
+    "apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) or conda install graphviz"
+)
+
+FONT = "Helvetica"  # SVG says font-family="Helvetica,sans-Serif": every viewer has a stand-in of that width
+FONT_SIZE = "10"
+SMALL_FONT_SIZE = "8"
+INK = "black"
+HIGHLIGHT_FILL = "#ffe08a"  # light amber; a light grey in grayscale, under a thick border that carries the mark
+PNG_DPI = "150"  # 2.1 px a point: a 300 pt picture is 625 px, sharp on a phone and in print
+
+OP_LABELS = {
+    "+": "+",
+    "-": MINUS,
+    "*": "×",
+    "/": "÷",
+    "neg": "neg",
+    "tanh": "tanh",
+    "exp": "exp",
+    "relu": "relu",
+    "log": "log",
+    "sigmoid": "σ",
+}
+# Small labels on the edges into ops whose input order matters: a − b takes +a and −b; a / b is num over den.
+INPUT_ROLES = {"-": ("+", MINUS), "/": ("num", "den")}
+
+FORMATS = ("svg", "png")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_JOBS = 8
+DOT_TIMEOUT_S = 300
+
+
+class Picture(NamedTuple):
+    name: str  # flat, content-hashed file name, e.g. bp-0123456789abcdef.svg
+    data: bytes
+    fmt: str  # "svg" or "png"
+
+    @property
+    def size_pt(self) -> tuple[float, float]:
+        """Natural (width, height) in points: print it at this size and the text is 10 pt."""
+        return size_pt(self.data, self.fmt)
+
+
+# ---------------------------------------------------------------- DOT text
+
+
+def node_id(name: str, prefix: str = "n_") -> str:
+    """A DOT identifier from a node name: letters and digits kept, anything else (even _) as _<hex>_."""
+    return prefix + "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):x}_" for c in str(name))
+
+
+def _h(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _number(x) -> str:
+    try:
+        return fmt(float(x))
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"cannot draw the number {x!r}: {exc}") from None
+
+
+def _check(problem: dict) -> tuple[list[dict], str]:
+    pid = problem.get("id", "?")
+    nodes = problem.get("nodes")
+    if not isinstance(nodes, list) or not nodes:
+        raise UserError(f"problem {pid}: no nodes to draw")
+    seen = set()
+    for node in nodes:
+        name = node.get("name")
+        if not isinstance(name, str) or not name:
+            raise UserError(f"problem {pid}: a node has no name")
+        if name in seen:
+            raise UserError(f"problem {pid}: two nodes are named {name!r}")
+        op = node.get("op")
+        if op is not None and op != "**" and op not in OP_LABELS:
+            raise UserError(f"problem {pid}: node {name} has unknown op {op!r}")
+        for inp in node.get("inputs") or []:
+            if inp not in seen:
+                raise UserError(f"problem {pid}: node {name} uses {inp!r}, which is not an earlier node")
+        seen.add(name)
+    output = problem.get("output", nodes[-1]["name"])
+    if output not in seen:
+        raise UserError(f"problem {pid}: output {output!r} is not a node")
+    return nodes, output
+
+
+def _op_label(node: dict) -> str:
+    if node["op"] == "**":
+        k = node.get("exponent")
+        if k is None:
+            raise UserError(f"node {node['name']}: ** without an exponent")
+        return "^" + _number(k)
+    return OP_LABELS[node["op"]]
+
+
+def _value_label(name: str, data: str, grad: str | None, *, given: bool = False, marked: bool = False) -> str:
+    """HTML-like label: the name on the left, data over grad on the right; grad None leaves a line to write on."""
+    border = "2" if marked else "1"
+    bg = f' BGCOLOR="{HIGHLIGHT_FILL}"' if marked else ""
+    if grad is None:
+        grad_cells = '<TD ALIGN="LEFT">grad</TD><TD SIDES="B" BORDER="1" WIDTH="28"> </TD>'
+    else:
+        text = f"<B>{_h(grad)}</B>" if marked else _h(grad)
+        note = f' <FONT POINT-SIZE="{SMALL_FONT_SIZE}">given</FONT>' if given else ""
+        grad_cells = f'<TD ALIGN="LEFT" COLSPAN="2">grad {text}{note}</TD>'
+    return (
+        f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2"{bg}>'
+        f'<TR><TD ROWSPAN="2" CELLPADDING="3"><B>{_h(name)}</B></TD><VR/>'
+        f'<TD ALIGN="LEFT" COLSPAN="2">data {_h(data)}</TD></TR>'
+        f"<TR>{grad_cells}</TR>"
+        "</TABLE>>"
+    )
+
+
+def dot_source(problem: dict, answer: bool) -> str:
+    """DOT text of the problem's graph: the question picture (answer=False) or the answer picture."""
+    nodes, output = _check(problem)
+    asked = {
+        a["name"][: -len(".grad")]
+        for a in problem.get("answers") or []
+        if isinstance(a.get("name"), str) and a["name"].endswith(".grad")
+    }
+    given_grad = problem.get("output_grad", 1.0)
+
+    g = graphviz.Digraph(name="backprop")
+    g.attr(
+        "graph",
+        rankdir="TB",
+        nodesep="0.12",
+        ranksep="0.14",
+        margin="0.04",
+        pad="0.04",
+        bgcolor="white",
+        fontname=FONT,
+        fontsize=FONT_SIZE,
+    )
+    g.attr("node", fontname=FONT, fontsize=FONT_SIZE, color=INK, fontcolor=INK, penwidth="1")
+    g.attr(
+        "edge",
+        color=INK,
+        arrowsize="0.5",
+        penwidth="0.9",
+        fontname=FONT,
+        fontsize=SMALL_FONT_SIZE,
+        labelfontsize=SMALL_FONT_SIZE,
+        labelfontname=FONT,
+    )
+
+    constants = {node["name"]: _number(node.get("data")) for node in nodes if node.get("constant")}
+    for node in nodes:
+        name, nid = node["name"], node_id(node["name"])
+        if name in constants:
+            continue  # drawn beside each op that uses it, as the number written in the program
+        data = _number(node.get("data"))
+        if answer:
+            label = _value_label(name, data, _number(node.get("grad")), marked=name in asked)
+        elif name == output:
+            label = _value_label(name, data, _number(given_grad), given=True)
+        else:
+            label = _value_label(name, data, None)
+        g.node(nid, label=label, shape="plain")
+        if node.get("op") is None:
+            continue
+        oid = node_id(name, "op_")
+        g.node(oid, label=_op_label(node), shape="circle", width="0.3", height="0.3", margin="0.01")
+        roles = INPUT_ROLES.get(node["op"])
+        for i, inp in enumerate(node.get("inputs") or []):
+            tail = node_id(inp)
+            if inp in constants:
+                tail = f"{node_id(inp, 'c_')}__{oid}_{i}"
+                g.node(tail, label=constants[inp], shape="box", style="rounded", margin="0.05,0.02", width="0", height="0")
+            if roles and i < len(roles):
+                g.edge(tail, oid, label=roles[i])
+            else:
+                g.edge(tail, oid)
+        g.edge(oid, nid)
+    return g.source
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def require_dot() -> str:
+    """The path of Graphviz `dot`; a one-line UserError telling how to install it when it is missing."""
+    path = shutil.which("dot")
+    if path is None:
+        raise UserError(INSTALL_HINT)
+    return path
+
+
+def _jobs(n: int) -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_JOBS, n))
+
+
+def _dot_args(dot: str, fmt: str) -> list[str]:
+    args = [dot, f"-T{fmt}"]
+    if fmt == "png":
+        args.append(f"-Gdpi={PNG_DPI}")
+    return args
+
+
+_PAGE_GRAPH_ID = re.compile(rb'<g id="page\d+,\d+_graph0" class="graph"')
+
+
+def _split_svg(out: bytes) -> list[bytes]:
+    """One standalone SVG document per graph. dot repeats the XML prolog for every graph but names the
+    2nd+ graph's group "page0,1_graph0": set it back to "graph0" so a batch equals one-at-a-time."""
+    docs, start = [], 0
+    end_tag = b"</svg>"
+    while True:
+        i = out.find(end_tag, start)
+        if i < 0:
+            break
+        end = i + len(end_tag)
+        if out[end : end + 1] == b"\n":
+            end += 1
+        doc = out[start:end]
+        docs.append(_PAGE_GRAPH_ID.sub(b'<g id="graph0" class="graph"', doc, count=1))
+        start = end
+    if out[start:].strip():
+        docs.append(out[start:])  # trailing junk: makes the count wrong, so the batch is redone
+    return docs
+
+
+def _split_png(out: bytes) -> list[bytes]:
+    """One PNG per graph, each cut after its IEND chunk and that chunk's CRC, walking the chunks."""
+    docs, pos = [], 0
+    while pos < len(out):
+        if out[pos : pos + 8] != PNG_SIGNATURE:
+            return docs + [out[pos:]]
+        p = pos + 8
+        while True:
+            if p + 12 > len(out):
+                return docs + [out[pos:]]
+            (length,) = struct.unpack(">I", out[p : p + 4])
+            kind = out[p + 4 : p + 8]
+            p += 12 + length
+            if kind == b"IEND":
+                break
+        docs.append(out[pos:p])
+        pos = p
+    return docs
+
+
+def _run_dot(args: list[str], text: str) -> tuple[int, bytes, str]:
+    try:
+        proc = subprocess.run(args, input=text.encode("utf-8"), capture_output=True, timeout=DOT_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return -1, b"", f"dot took longer than {DOT_TIMEOUT_S} s"
+    message = proc.stderr.decode("utf-8", "replace").strip()
+    return proc.returncode, proc.stdout, message
+
+
+def _split(out: bytes, fmt: str) -> list[bytes]:
+    return _split_svg(out) if fmt == "svg" else _split_png(out)
+
+
+def _render_batch(args, fmt, sources) -> list[tuple[bytes | None, str]]:
+    """Pictures of `sources` from one dot process; if that fails, one process each, keeping each one's error."""
+    code, out, _ = _run_dot(args, "\n".join(sources) + "\n")
+    if code == 0:
+        docs = _split(out, fmt)
+        if len(docs) == len(sources):
+            return [(doc, "") for doc in docs]
+    results = []
+    for source in sources:
+        code, out, message = _run_dot(args, source)
+        docs = _split(out, fmt) if code == 0 else []
+        if len(docs) == 1:
+            results.append((docs[0], ""))
+        elif code == 0:
+            results.append((None, f"dot made {len(docs)} pictures from it, not 1"))
+        else:
+            first = message.splitlines()[0] if message else f"dot exited with status {code}"
+            results.append((None, first))
+    return results
+
+
+class RenderError(UserError):
+    """Some pictures could not be drawn. `results` holds every picture in order, None where one failed;
+    `failures` lists (index, name, dot's message)."""
+
+    def __init__(self, message: str, results: list, failures: list):
+        super().__init__(message)
+        self.results = results
+        self.failures = failures
+
+
+def render(sources: list[str], fmt: str = "svg", names: list[str] | None = None) -> list[bytes]:
+    """Render DOT sources with Graphviz `dot`, many graphs per process, a few processes in parallel.
+
+    Returns one SVG document or PNG image per source, in order; the same sources give the same bytes.
+    A source dot cannot draw raises RenderError (a UserError) naming it; the others are still drawn and
+    are in the error's `results`. `names` (one per source) are used in that message.
+    """
+    if fmt not in FORMATS:
+        raise UserError(f"unknown picture format {fmt!r}; choose svg or png")
+    sources = list(sources)
+    if names is not None and len(names) != len(sources):
+        raise ValueError("names must match sources one to one")
+    if not sources:
+        return []
+    args = _dot_args(require_dot(), fmt)
+    jobs = _jobs(len(sources))
+    size = math.ceil(len(sources) / jobs)
+    batches = [sources[i : i + size] for i in range(0, len(sources), size)]
+    with ThreadPoolExecutor(max_workers=len(batches)) as pool:
+        parts = list(pool.map(lambda batch: _render_batch(args, fmt, batch), batches))
+    results = [doc for part in parts for doc, _ in part]
+    failures = [
+        (i, names[i] if names else f"picture {i + 1} of {len(sources)}", message)
+        for i, (doc, message) in enumerate(r for part in parts for r in part)
+        if doc is None
+    ]
+    if failures:
+        _, name, message = failures[0]
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        raise RenderError(f"could not draw {name}{more}: {message}", results, failures)
+    return results
+
+
+# ---------------------------------------------------------------- files
+
+
+def picture_name(data: bytes, fmt: str) -> str:
+    """A flat file name from the content: the same picture always has the same name, a changed one a new name."""
+    return f"bp-{hashlib.sha256(data).hexdigest()[:16]}.{fmt}"
+
+
+def pictures(problems: list[dict], fmt: str = "svg") -> list[tuple[Picture, Picture]]:
+    """(question picture, answer picture) for each problem, all drawn by one render() call."""
+    sources, names = [], []
+    for problem in problems:
+        pid = problem.get("id", "?")
+        for answer, what in ((False, "question"), (True, "answer")):
+            sources.append(dot_source(problem, answer))
+            names.append(f"the {what} picture of problem {pid}")
+    data = render(sources, fmt, names)
+    pics = [Picture(picture_name(d, fmt), d, fmt) for d in data]
+    return list(zip(pics[0::2], pics[1::2]))
+
+
+_SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def size_pt(data: bytes, fmt: str) -> tuple[float, float]:
+    """(width, height) in points of a picture render() made: from the SVG's width/height, or the PNG's pixels."""
+    if fmt == "svg":
+        m = _SVG_SIZE.search(data)
+        if not m:
+            raise ValueError("not an SVG from dot: no width/height in pt")
+        return float(m.group(1)), float(m.group(2))
+    if fmt == "png":
+        if data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR":
+            raise ValueError("not a PNG")
+        w, h = struct.unpack(">II", data[16:24])
+        scale = 72 / float(PNG_DPI)
+        return round(w * scale, 2), round(h * scale, 2)
+    raise ValueError(f"unknown picture format {fmt!r}")
+
+
+def svg_fluid(data: bytes) -> bytes:
+    """The SVG with width="100%" and no fixed height, for inlining where the box should fill its container.
+    (For <img>, dot's pt sizes are already right: give the img max-width:100%; height:auto.)"""
+    return re.sub(rb'<svg width="[\d.]+pt" height="[\d.]+pt"', b'<svg width="100%"', data, count=1)

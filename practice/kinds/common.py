@@ -1,0 +1,44 @@
+"""What every problem kind shares: the draft it hands back, and number pickers per difficulty."""
+
+from dataclasses import dataclass, field
+
+from engine import Value
+
+DIFFICULTIES = ("easy", "medium", "hard")
+
+
+class Redraw(Exception):
+    """This draw is not a good problem; draw again from the same random stream."""
+
+
+@dataclass
+class Draft:
+    """A built graph before its backward pass, and what the problem asks of it."""
+
+    output: Value
+    asked: list[str]                      # node names whose grads are asked
+    intro: str                            # the question's opening sentence(s)
+    output_grad: float = 1.0
+    extra: dict = field(default_factory=dict)  # fields added to the record (learning_rate, h, ...)
+    finish: object = None                 # optional: finish(by_name) -> (answers [(name, value)], steps [str], asked_text)
+    given: list[str] = field(default_factory=list)  # order to list given values in (default: asked first)
+
+
+def pick_value(rng, difficulty: str, low: float = -4, high: float = 4, nonzero: bool = True) -> float:
+    """A given number a person can work with: integers (easy), halves (medium), tenths (hard)."""
+    step = {"easy": 1.0, "medium": 0.5, "hard": 0.1}[difficulty]
+    lo, hi = round(low / step), round(high / step)
+    while True:
+        k = rng.randint(lo, hi)
+        if k or not nonzero:
+            return round(k * step, 4)
+
+
+def pick_upstream(rng, difficulty: str) -> float:
+    """A gradient arriving from above, for one-op problems."""
+    choices = {"easy": [-3, -2, 2, 3, 4], "medium": [-2, -1.5, -0.5, 0.5, 1.5, 2, 3], "hard": [-2, -0.5, 0.5, 1.5, 2]}
+    return float(rng.choice(choices[difficulty]))
+
+
+def leaves(names, rng, difficulty, **kw) -> list[Value]:
+    return [Value(pick_value(rng, difficulty, **kw), label=name) for name in names]

@@ -1,0 +1,91 @@
+"""`expression` and `accumulate`: random expression graphs, the second with values used more than once."""
+
+from engine import Value
+
+from .common import Draft, Redraw, leaves
+
+LEAF_NAMES = "abcdef"
+INNER_NAMES = ["g", "h", "m", "n", "p", "q", "r", "s", "t", "u", "v", "w"]
+BINARY = {
+    "easy": ["+", "*", "+", "*"],
+    "medium": ["+", "*", "-", "/"],
+    "hard": ["+", "*", "-", "*"],
+}
+UNARY = {"easy": ["relu"], "medium": ["**", "neg", "**"], "hard": ["tanh", "exp", "log", "sigmoid"]}
+EXPONENTS = {"medium": [2, 2, 3, -1], "hard": [2, 3, -1]}
+
+
+def apply(op: str, x: Value, y: Value | None, rng, difficulty: str) -> Value:
+    if op == "+":
+        return x + y
+    if op == "-":
+        return x - y
+    if op == "*":
+        return x * y
+    if op == "/":
+        return x / y
+    if op == "**":
+        return x ** rng.choice(EXPONENTS[difficulty])
+    if op == "neg":
+        return -x
+    return getattr(x, op)()
+
+
+def random_graph(rng, difficulty: str, n_leaves: int, p_reuse: float, p_unary: float, must_unary: bool) -> Value:
+    """Combine leaves until one output is left; every leaf reaches the output."""
+    made = leaves(LEAF_NAMES[:n_leaves], rng, difficulty, low=-4, high=4)
+    open_ = list(made)  # values not yet used by any op
+    names = iter(INNER_NAMES)
+    forced_at = rng.randrange(n_leaves - 1) if must_unary else -1
+    unary_count, step = 0, 0
+    while len(open_) > 1:
+        if step == forced_at or (unary_count < 2 and rng.random() < p_unary):
+            i = rng.randrange(len(open_))
+            new = apply(rng.choice(UNARY[difficulty]), open_[i], None, rng, difficulty)
+            unary_count += 1
+        else:
+            i, j = rng.sample(range(len(open_)), 2)
+            x, y = open_[i], open_[j]
+            reuse = rng.random() < p_reuse and len(made) - n_leaves < n_leaves + 1  # keeps graphs small
+            if reuse:
+                y = rng.choice(made)
+            new = apply(rng.choice(BINARY[difficulty]), x, y, rng, difficulty)
+            if not reuse:
+                open_.pop(j)
+                i = i if i < j else i - 1
+        step += 1
+        new.label = next(names)
+        open_[i] = new
+        made.append(new)
+    out = open_[0]
+    out.label = "L"
+    return out
+
+
+def _used_twice(out: Value) -> bool:
+    uses = {}
+    for v in out.topo():
+        for c in v._prev:
+            uses[id(c)] = uses.get(id(c), 0) + 1
+    return any(n > 1 for n in uses.values())
+
+
+def build_expression(rng, difficulty: str) -> Draft:
+    n = rng.randint(3, {"easy": 5, "medium": 6, "hard": 5}[difficulty])
+    out = random_graph(
+        rng, difficulty, n,
+        p_reuse=0.0 if difficulty == "easy" else 0.15,
+        p_unary={"easy": 0.2, "medium": 0.25, "hard": 0.2}[difficulty],
+        must_unary=difficulty == "hard",
+    )
+    asked = sorted(v.label for v in out.topo() if not v._prev and v.label)
+    return Draft(out, asked, "Run the whole backward pass by hand.")
+
+
+def build_accumulate(rng, difficulty: str) -> Draft:
+    n = rng.randint(2, 3)
+    out = random_graph(rng, difficulty, n, p_reuse=0.6, p_unary=0.15, must_unary=difficulty == "hard")
+    if not _used_twice(out):
+        raise Redraw()
+    asked = sorted(v.label for v in out.topo() if not v._prev and v.label)
+    return Draft(out, asked, "Some values feed more than one operation: their gradients add up (+=).")

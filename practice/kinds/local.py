@@ -1,0 +1,35 @@
+"""`local`: one op; given its inputs and the gradient arriving at its output, find the input grads."""
+
+from engine import Value
+
+from .common import Draft, pick_upstream, pick_value
+
+OPS = {
+    "easy": ["+", "*", "relu"],
+    "medium": ["-", "/", "**", "neg"],
+    "hard": ["tanh", "exp", "log", "sigmoid"],
+}
+BINARY = {"+": Value.__add__, "-": Value.__sub__, "*": Value.__mul__, "/": Value.__truediv__}
+
+
+def build(rng, difficulty: str) -> Draft:
+    op = rng.choice(OPS[difficulty])
+    a = Value(pick_value(rng, difficulty, 0.1 if op == "log" else -4, 4), label="a")
+    if op in BINARY:
+        b = Value(pick_value(rng, difficulty), label="b")
+        out, asked = BINARY[op](a, b), ["a", "b"]
+        out.label = "c"
+    else:
+        if op == "**":
+            out = a ** rng.choice([2, 3, -1])
+        elif op == "neg":
+            out = -a
+        else:
+            out = getattr(a, op)()
+        out.label, asked = "b", ["a"]
+    g = pick_upstream(rng, difficulty)
+    intro = (
+        f"One operation, seen from the middle of a larger graph. "
+        f"The gradient arriving at {out.label} from above is {out.label}.grad = {{upstream}}."
+    )
+    return Draft(out, asked, intro, output_grad=g)

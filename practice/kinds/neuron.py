@@ -1,0 +1,106 @@
+"""`neuron`, `loss` and `step`: the lesson's neuron, its squared-error loss, and one gradient-descent update."""
+
+from engine import Value
+
+from ..numbers import MINUS, fmt, fmt_operand
+from .common import Draft, leaves, pick_value
+
+
+def neuron_graph(rng, difficulty: str, nin: int, act: str) -> tuple[Value, list[str]]:
+    """o = act(x1*w1 + ... + b) with the lecture's names; act is tanh, tanh-exp (tanh through exp), relu or linear."""
+    xs = leaves([f"x{i + 1}" for i in range(nin)], rng, difficulty, low=-3, high=3, nonzero=False)
+    ws = leaves([f"w{i + 1}" for i in range(nin)], rng, difficulty, low=-3, high=3)
+    products = []
+    for i, (x, w) in enumerate(zip(xs, ws)):
+        p = x * w
+        p.label = f"x{i + 1}w{i + 1}"
+        products.append(p)
+    total = products[0]
+    for i, p in enumerate(products[1:]):
+        total = total + p
+        total.label = "x1w1x2w2" if i == 0 else "s"
+    b = Value(pick_value(rng, difficulty, -3, 3), label="b")
+    n = total + b
+    n.label = "n"
+    if act == "linear":
+        n.label = "o"
+        out = n
+    elif act == "tanh-exp":
+        m = 2 * n
+        m.label = "m"
+        e = m.exp()
+        e.label = "e"
+        p, q = e - 1, e + 1
+        p.label, q.label = "p", "q"
+        out = p / q
+    else:
+        out = getattr(n, act)()
+    out.label = "o"
+    params = [f"w{i + 1}" for i in range(nin)] + ["b"]
+    return out, params
+
+
+def _neuron_words(act: str) -> str:
+    return {
+        "tanh": "squashes n with tanh",
+        "tanh-exp": "computes tanh(n) through exp: o = (e − 1)/(e + 1) with e = exp(2n)",
+        "relu": "passes n through relu",
+        "linear": "outputs the weighted sum plus bias directly",
+    }[act]
+
+
+def build_neuron(rng, difficulty: str) -> Draft:
+    if difficulty == "hard":
+        act, nin = rng.choice([("tanh", 2), ("tanh", 3), ("tanh-exp", 2)])
+    else:
+        act, nin = "relu", rng.choice([2, 2, 3] if difficulty == "medium" else [2])
+    out, params = neuron_graph(rng, difficulty, nin, act)
+    inputs = [f"x{i + 1}" for i in range(nin)]
+    intro = f"A neuron weighs its inputs, adds a bias and {_neuron_words(act)}."
+    return Draft(out, inputs + params, intro)
+
+
+def loss_graph(rng, difficulty: str):
+    act = {"easy": "linear", "medium": rng.choice(["linear", "relu"]), "hard": "tanh"}[difficulty]
+    o, params = neuron_graph(rng, difficulty, rng.choice([1, 2]) if difficulty == "easy" else 2, act)
+    y = Value(pick_value(rng, difficulty, -2, 2, nonzero=False) if difficulty != "hard" else rng.choice([-1.0, 1.0]), label="y")
+    d = o - y
+    d.label = "d"
+    loss = d**2
+    loss.label = "L"
+    intro = f"A neuron {_neuron_words(act)}; its output o is scored against the target y by the squared error L = (o − y)²."
+    return loss, params, intro
+
+
+def build_loss(rng, difficulty: str) -> Draft:
+    loss, params, intro = loss_graph(rng, difficulty)
+    return Draft(loss, params, intro, given=_given(params))
+
+
+def build_step(rng, difficulty: str) -> Draft:
+    loss, params, intro = loss_graph(rng, difficulty)
+    lr = rng.choice({"easy": [0.1, 0.5], "medium": [0.1, 0.05, 0.5], "hard": [0.1, 0.05, 0.01]}[difficulty])
+
+    def finish(by_name):
+        answers, steps = [], []
+        for p in params:
+            node = by_name[p]
+            new = node["data"] - lr * node["grad"]
+            answers.append((f"{p}.new", new))
+            steps.append(
+                f"{p}.new = {p}.data {MINUS} lr × {p}.grad = {fmt(node['data'])} {MINUS} {fmt(lr)} × "
+                f"{fmt_operand(node['grad'])} = {fmt(new)}"
+            )
+        return answers, steps, f"the new values of {_listing(params)} after one step"
+
+    intro += f" Take one gradient-descent step with learning rate lr = {fmt(lr)} (p.data −= lr × p.grad)."
+    return Draft(loss, params, intro, extra={"learning_rate": lr}, finish=finish, given=_given(params))
+
+
+def _given(params):
+    inputs = [p.replace("w", "x") for p in params if p != "b"]
+    return inputs + params + ["y"]
+
+
+def _listing(names):
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
