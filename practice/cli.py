@@ -8,8 +8,7 @@ import click
 
 from . import GENERATOR, __version__
 from .errors import UserError
-
-MAX_COUNT = 10_000
+from .spec import MAX_PROBLEMS as MAX_COUNT
 
 
 def _seed_option(f):
@@ -35,40 +34,6 @@ def cli():
     """
 
 
-def selected_spec(spec, kinds, difficulty, count, seed):
-    """The spec to use, with command-line overrides applied."""
-    from . import spec as specs
-
-    if count is not None:
-        specs.check_count(count, "--count", MAX_COUNT)
-    if difficulty is not None:
-        specs.check_difficulty(difficulty, "--difficulty")
-    if seed is not None:
-        specs.check_seed(seed, "--seed")
-    if kinds and spec is None:
-        chosen = specs.adhoc(list(dict.fromkeys(kinds)), difficulty, count)
-    else:
-        chosen = specs.load(spec)
-        if kinds:
-            for kind in kinds:
-                specs.check_kind(kind, "--kind")
-            kept = [e for e in chosen.entries if e["kind"] in kinds]
-            added = [k for k in dict.fromkeys(kinds) if k not in {e["kind"] for e in kept}]
-            base = len(chosen.entries)
-            kept += [{"kind": k, "difficulty": "medium", "count": 1, "index": base + i} for i, k in enumerate(added)]
-            chosen.entries = kept
-        for e in chosen.entries:
-            if difficulty is not None:
-                e["difficulty"] = difficulty
-            if count is not None:
-                e["count"] = count
-    if chosen.total > MAX_COUNT:
-        raise UserError(f"{chosen.total} problems in all; the most one set may hold is {MAX_COUNT}")
-    if seed is not None:
-        chosen.seed = seed
-    return chosen
-
-
 @cli.command()
 @click.argument("spec", required=False)
 @click.option("--kind", "kinds", multiple=True, metavar="K",
@@ -87,9 +52,10 @@ def problems(spec, kinds, difficulty, count, seed, as_json):
       backprop-practice problems micrograd --seed 7 --json
     """
     from .generate import document, problem_set
+    from .spec import choose
     from .text import render_problems
 
-    chosen = selected_spec(spec, kinds, difficulty, count, seed)
+    chosen = choose(spec, kinds, difficulty, count, seed)
     records = problem_set(chosen.entries, chosen.seed)
     _out(_json_text(document(records, chosen.seed)) if as_json else render_problems(records))
 
@@ -126,6 +92,12 @@ def solve(program, values, as_json, graph):
         from .text import render_problems
 
         _out(render_problems([record], show_header=False))
+
+
+# Commands that live beside their exporter: each module defines `command`, a click.Command.
+# One line per command; keep heavy imports inside the command functions so start-up stays quick.
+for _module in ("deck", "worksheet", "quiz"):
+    cli.add_command(__import__(f"practice.{_module}", fromlist=["command"]).command)
 
 
 def main(argv=None):

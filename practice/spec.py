@@ -175,3 +175,40 @@ def adhoc(kinds: list[str], difficulty: str | None, count: int | None) -> Spec:
         entries.append({"kind": kind, "difficulty": difficulty or "medium", "count": count or 1, "index": i})
     name = "+".join(kinds)
     return Spec(name, Path(name), f"Practice: {', '.join(kinds)}", DEFAULT_SEED, entries)
+
+
+def choose(spec: str | None, kinds=(), difficulty=None, count=None, seed=None, default: str = "micrograd") -> Spec:
+    """The spec a command works on, with the command line's overrides applied and checked.
+
+    --kind without SPEC makes an ad-hoc spec; with SPEC it keeps only those kinds (adding any the spec lacks).
+    --difficulty and --count replace every entry's; --seed replaces the spec's seed.
+    """
+    if count is not None:
+        check_count(count, "--count")
+    if difficulty is not None:
+        check_difficulty(difficulty, "--difficulty")
+    if seed is not None:
+        check_seed(seed, "--seed")
+    for kind in kinds:
+        check_kind(kind, "--kind")
+    if kinds and spec is None:
+        chosen = adhoc(list(dict.fromkeys(kinds)), difficulty, count)
+    else:
+        chosen = load(spec, default)
+        if kinds:
+            kept = [e for e in chosen.entries if e["kind"] in kinds]
+            present = {e["kind"] for e in kept}
+            added = [k for k in dict.fromkeys(kinds) if k not in present]
+            base = len(chosen.entries)
+            kept += [{"kind": k, "difficulty": "medium", "count": 1, "index": base + i} for i, k in enumerate(added)]
+            chosen.entries = kept
+        for e in chosen.entries:
+            if difficulty is not None:
+                e["difficulty"] = difficulty
+            if count is not None:
+                e["count"] = count
+    if chosen.total > MAX_PROBLEMS:
+        raise UserError(f"{chosen.total} problems in all; the most one set may hold is {MAX_PROBLEMS}")
+    if seed is not None:
+        chosen.seed = seed
+    return chosen

@@ -1,0 +1,171 @@
+"""Every generated problem's answer key against PyTorch and finite differences, and the difficulty rules."""
+
+import math
+import re
+
+import pytest
+
+from oracle import central_difference, evaluate, torch_pass
+from practice.generate import derive_seed, make_problem, problem_set
+from practice.kinds import DIFFICULTIES, KINDS
+from practice.numbers import MINUS, has_places
+
+PER_CELL = 120  # 7 kinds x 3 difficulties x 120 = 2,520 problems
+OPS_BY_DIFFICULTY = {
+    "easy": {"+", "*", "relu"},
+    "medium": {"+", "*", "relu", "-", "/", "**", "neg"},
+    "hard": {"+", "*", "relu", "-", "/", "**", "neg", "tanh", "exp", "log", "sigmoid"},
+}
+CELLS = [(k, d) for k in KINDS for d in DIFFICULTIES]
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return {
+        (k, d): [make_problem(k, d, derive_seed("test", k, d, i)) for i in range(PER_CELL)] for k, d in CELLS
+    }
+
+
+def close(a, b, rel=1e-9, abs_=1e-9):
+    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
+
+
+@pytest.mark.parametrize("kind,difficulty", CELLS)
+def test_every_data_and_grad_matches_pytorch(generated, kind, difficulty):
+    for p in generated[kind, difficulty]:
+        oracle = torch_pass(p)
+        for n in p["nodes"]:
+            data, grad = oracle[n["name"]]
+            assert close(n["data"], data), (p["id"], n["name"], "data", n["data"], data)
+            assert close(n["grad"], grad), (p["id"], n["name"], "grad", n["grad"], grad)
+
+
+@pytest.mark.parametrize("kind,difficulty", CELLS)
+def test_leaf_grads_match_central_differences(generated, kind, difficulty):
+    for p in generated[kind, difficulty]:
+        for n in p["nodes"]:
+            if n["op"] is None and not n.get("constant"):
+                estimate = central_difference(p, n["name"])
+                assert math.isclose(n["grad"], estimate, rel_tol=1e-5, abs_tol=1e-5), (p["id"], n["name"], n["grad"], estimate)
+
+
+@pytest.mark.parametrize("kind,difficulty", CELLS)
+def test_answers_are_the_key(generated, kind, difficulty):
+    for p in generated[kind, difficulty]:
+        nodes = {n["name"]: n for n in p["nodes"]}
+        oracle = torch_pass(p)
+        assert p["answers"], p["id"]
+        assert any(a["value"] != 0 for a in p["answers"]), p["id"]
+        for a in p["answers"]:
+            assert a["tolerance"] >= 0.00005  # never tighter than the display rounding
+            assert a["value"] == 0 or abs(a["value"]) >= 0.001
+            name, _, field = a["name"].rpartition(".")
+            if field == "grad":
+                assert a["value"] == nodes[name]["grad"]
+                assert close(a["value"], oracle[name][1])
+            elif field == "new":  # one gradient-descent step, checked with PyTorch's grad
+                expected = nodes[name]["data"] - p["learning_rate"] * oracle[name][1]
+                assert close(a["value"], expected), (p["id"], a)
+            else:
+                assert a["name"] == "estimate" and kind == "numeric"
+                x = nodes["x"]["data"]
+                expected = (evaluate(p, {"x": round(x + p["h"], 10)}) - evaluate(p)) / p["h"]
+                assert close(a["value"], expected, rel=1e-7, abs_=1e-7)
+
+
+@pytest.mark.parametrize("kind,difficulty", CELLS)
+def test_difficulty_rules_and_hand_solvability(generated, kind, difficulty):
+    for p in generated[kind, difficulty]:
+        nodes = {n["name"]: n for n in p["nodes"]}
+        assert p["kind"] == kind and p["difficulty"] == difficulty
+        for n in p["nodes"]:
+            assert math.isfinite(n["data"]) and math.isfinite(n["grad"])
+            assert abs(n["data"]) <= 1000 and abs(n["grad"]) <= 1000
+            if n["op"] is None:
+                assert has_places(n["data"], 4), (p["id"], n)  # given values never need more than 4 decimals
+            if difficulty == "easy":
+                assert has_places(n["data"], 0) and has_places(n["grad"], 0), (p["id"], n)
+                assert abs(n["data"]) <= 100 and abs(n["grad"]) <= 100
+            if difficulty == "medium":
+                assert has_places(n["data"], 2) and has_places(n["grad"], 2), (p["id"], n)
+            if n["op"] == "tanh":
+                assert abs(n["data"]) <= 0.99
+            if n["op"] == "relu":
+                assert nodes[n["inputs"][0]]["data"] != 0
+        ops = {n["op"] for n in p["nodes"] if n["op"]}
+        allowed = OPS_BY_DIFFICULTY[difficulty] | ({"-", "**"} if kind in ("loss", "step") else set())
+        assert ops <= allowed, (p["id"], ops - allowed)
+        if kind in ("local", "expression") and difficulty == "hard":
+            assert ops & {"tanh", "exp", "log", "sigmoid"}, p["id"]
+
+
+def test_every_op_appears_in_local_problems(generated):
+    ops = {n["op"] for d in DIFFICULTIES for p in generated["local", d] for n in p["nodes"] if n["op"]}
+    assert ops == {"+", "-", "*", "/", "**", "neg", "tanh", "exp", "relu", "log", "sigmoid"}
+
+
+def test_accumulate_problems_reuse_a_value(generated):
+    for d in DIFFICULTIES:
+        for p in generated["accumulate", d]:
+            inputs = [i for n in p["nodes"] for i in n["inputs"]]
+            assert len(inputs) > len(set(inputs)), p["id"]
+
+
+def test_local_problems_start_from_an_upstream_gradient(generated):
+    for d in DIFFICULTIES:
+        for p in generated["local", d]:
+            out = p["nodes"][-1]
+            assert len([n for n in p["nodes"] if n["op"]]) == 1
+            assert out["grad"] == p.get("output_grad", 1.0)
+            assert "output_grad" in p and p["output_grad"] != 1
+
+
+STEP = re.compile(r"^(\w+)\.grad \+= .* = (\S+)$")
+
+
+@pytest.mark.parametrize("kind,difficulty", CELLS)
+def test_worked_steps_add_up_to_each_grad(generated, kind, difficulty):
+    """One line per contribution; a node's contributions sum (up to display rounding) to its grad."""
+    for p in generated[kind, difficulty][:40]:
+        nodes = {n["name"]: n for n in p["nodes"]}
+        sums, counts = {}, {}
+        for line in p["steps"]:
+            m = STEP.match(line)
+            if not m:
+                continue
+            name, shown = m.group(1), float(m.group(2).replace(MINUS, "-"))
+            sums[name] = sums.get(name, 0.0) + shown
+            counts[name] = counts.get(name, 0) + 1
+        expected_lines = sum(
+            1 for n in p["nodes"] for i in n["inputs"] if not nodes[i].get("constant")
+        )
+        assert sum(counts.values()) == expected_lines, p["id"]
+        for name, total in sums.items():
+            assert math.isclose(total, nodes[name]["grad"], abs_tol=0.0001 * counts[name] + 1e-9), (p["id"], name)
+
+
+def test_nodes_are_in_topological_order_with_unique_names(generated):
+    for cell in CELLS:
+        for p in generated[cell][:30]:
+            seen = set()
+            for n in p["nodes"]:
+                assert n["name"] not in seen
+                assert all(i in seen for i in n["inputs"])
+                seen.add(n["name"])
+            assert p["nodes"][-1]["name"] == p["output"]
+
+
+def test_problem_i_depends_only_on_seed_entry_and_i():
+    few = problem_set([{"kind": "expression", "difficulty": "medium", "count": 3, "index": 0}], 7)
+    more = problem_set([{"kind": "expression", "difficulty": "medium", "count": 8, "index": 0}], 7)
+    assert more[:3] == few
+    other = problem_set([{"kind": "expression", "difficulty": "medium", "count": 3, "index": 0}], 8)
+    assert other != few
+    ids = [p["id"] for p in more]
+    assert len(set(ids)) == len(ids)
+
+
+def test_ids_are_stable_text():
+    p = make_problem("neuron", "hard", 12345)
+    assert p["id"] == "neuron-hard-0000000000003039"
+    assert make_problem("neuron", "hard", 12345) == p
