@@ -1,26 +1,30 @@
 """Computation-graph pictures: DOT text from a problem record, rendered by Graphviz `dot` in batches.
 
-Each value is a box with its name, data and grad stacked (micrograd's look, turned on its side so a
-15-node graph fits a page or a phone); each op is a small circle feeding the value it makes.
+Each value is a box with its name beside its data and grad (micrograd's record, fields stacked); each op
+is a small circle feeding the value it makes. The graph runs top to bottom, inputs first, so a 15-node
+graph is about 370 pt wide: it prints at full size on A4 and fits a phone when scaled to its width.
+For - and / the two edges in are labelled (+ and −; num and den), so the order of the inputs shows.
 The question picture leaves every grad blank except the output's given one; the answer picture
 fills them all and marks the ones the problem asks for with a thick border and a tint.
 """
 
 import hashlib
-import html
 import math
 import os
 import re
 import shutil
 import struct
 import subprocess
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import NamedTuple
 
 import graphviz
 
+from . import numbers
+from .atomic import check_writable, write_bytes
 from .errors import UserError
-from .numbers import MINUS, fmt
 
 INSTALL_HINT = (
     "Graphviz is needed to draw the graph pictures but its `dot` program is not on PATH: "
@@ -29,14 +33,14 @@ INSTALL_HINT = (
 
 FONT = "Helvetica"  # SVG says font-family="Helvetica,sans-Serif": every viewer has a stand-in of that width
 FONT_SIZE = "10"
-SMALL_FONT_SIZE = "8"
+SMALL_FONT_SIZE = "9"
 INK = "black"
 HIGHLIGHT_FILL = "#ffe08a"  # light amber; a light grey in grayscale, under a thick border that carries the mark
-PNG_DPI = "150"  # 2.1 px a point: a 300 pt picture is 625 px, sharp on a phone and in print
+PNG_DPI = "144"  # 2 px a point: sharp on phones, fine in print; a 370 pt wide graph is 740 px
 
 OP_LABELS = {
     "+": "+",
-    "-": MINUS,
+    "-": numbers.MINUS,
     "*": "×",
     "/": "÷",
     "neg": "neg",
@@ -47,7 +51,7 @@ OP_LABELS = {
     "sigmoid": "σ",
 }
 # Small labels on the edges into ops whose input order matters: a − b takes +a and −b; a / b is num over den.
-INPUT_ROLES = {"-": ("+", MINUS), "/": ("num", "den")}
+INPUT_ROLES = {"-": ("+", numbers.MINUS), "/": ("num", "den")}
 
 FORMATS = ("svg", "png")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -74,13 +78,23 @@ def node_id(name: str, prefix: str = "n_") -> str:
     return prefix + "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):x}_" for c in str(name))
 
 
+_PLAIN = frozenset(" .,:;+-*/=()_" + numbers.MINUS)
+
+
 def _h(text) -> str:
-    return html.escape(str(text), quote=True)
+    """Text for an HTML-like label: anything but letters, digits and a few plain signs as &#N;.
+    (Graphviz's label parser fails on some characters that are harmless in HTML, such as ']'.)"""
+    out = []
+    for c in str(text):
+        if unicodedata.category(c) in ("Cc", "Cs"):
+            c = "\ufffd"  # control characters and lone surrogates: Graphviz refuses them
+        out.append(c if c.isalnum() or c in _PLAIN else f"&#{ord(c)};")
+    return "".join(out)
 
 
 def _number(x) -> str:
     try:
-        return fmt(float(x))
+        return numbers.fmt(float(x))
     except (TypeError, ValueError) as exc:
         raise UserError(f"cannot draw the number {x!r}: {exc}") from None
 
@@ -92,6 +106,8 @@ def _check(problem: dict) -> tuple[list[dict], str]:
         raise UserError(f"problem {pid}: no nodes to draw")
     seen = set()
     for node in nodes:
+        if not isinstance(node, dict):
+            raise UserError(f"problem {pid}: a node is not a JSON object")
         name = node.get("name")
         if not isinstance(name, str) or not name:
             raise UserError(f"problem {pid}: a node has no name")
@@ -120,20 +136,27 @@ def _op_label(node: dict) -> str:
 
 
 def _value_label(name: str, data: str, grad: str | None, *, given: bool = False, marked: bool = False) -> str:
-    """HTML-like label: the name on the left, data over grad on the right; grad None leaves a line to write on."""
+    """HTML-like label: the name on the left, data over grad on the right (micrograd's fields, stacked).
+
+    grad None leaves a line to write on; `given` marks the output's grad in a question; `marked` is a
+    thick border, a tint and a bold grad: an answer the problem asks for.
+    """
     border = "2" if marked else "1"
     bg = f' BGCOLOR="{HIGHLIGHT_FILL}"' if marked else ""
     if grad is None:
-        grad_cells = '<TD ALIGN="LEFT">grad</TD><TD SIDES="B" BORDER="1" WIDTH="28"> </TD>'
+        grad_cells = '<TD ALIGN="LEFT">grad</TD><TD SIDES="B" BORDER="1" WIDTH="30"> </TD>'
+        spacer = '<TR><TD COLSPAN="2" HEIGHT="3" CELLPADDING="0"></TD></TR>'  # keeps the line off the border
     else:
         text = f"<B>{_h(grad)}</B>" if marked else _h(grad)
         note = f' <FONT POINT-SIZE="{SMALL_FONT_SIZE}">given</FONT>' if given else ""
         grad_cells = f'<TD ALIGN="LEFT" COLSPAN="2">grad {text}{note}</TD>'
+        spacer = ""
+    rows = 3 if spacer else 2
     return (
         f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2"{bg}>'
-        f'<TR><TD ROWSPAN="2" CELLPADDING="3"><B>{_h(name)}</B></TD><VR/>'
+        f'<TR><TD ROWSPAN="{rows}" CELLPADDING="3" SIDES="R" BORDER="1"><B>{_h(name)}</B></TD>'
         f'<TD ALIGN="LEFT" COLSPAN="2">data {_h(data)}</TD></TR>'
-        f"<TR>{grad_cells}</TR>"
+        f"<TR>{grad_cells}</TR>{spacer}"
         "</TABLE>>"
     )
 
@@ -141,10 +164,11 @@ def _value_label(name: str, data: str, grad: str | None, *, given: bool = False,
 def dot_source(problem: dict, answer: bool) -> str:
     """DOT text of the problem's graph: the question picture (answer=False) or the answer picture."""
     nodes, output = _check(problem)
+    # "x.grad" marks x; so does "w1.new" (a step's answer is built from w1.grad); "estimate" marks nothing.
     asked = {
-        a["name"][: -len(".grad")]
+        a["name"].rpartition(".")[0]
         for a in problem.get("answers") or []
-        if isinstance(a.get("name"), str) and a["name"].endswith(".grad")
+        if isinstance(a, dict) and isinstance(a.get("name"), str) and "." in a["name"]
     }
     given_grad = problem.get("output_grad", 1.0)
 
@@ -154,8 +178,8 @@ def dot_source(problem: dict, answer: bool) -> str:
         rankdir="TB",
         nodesep="0.12",
         ranksep="0.14",
-        margin="0.04",
-        pad="0.04",
+        margin="0",  # dot leaves the margin unpainted (transparent in PNG); pad is painted white
+        pad="0.06",
         bgcolor="white",
         fontname=FONT,
         fontsize=FONT_SIZE,
@@ -173,6 +197,7 @@ def dot_source(problem: dict, answer: bool) -> str:
     )
 
     constants = {node["name"]: _number(node.get("data")) for node in nodes if node.get("constant")}
+    uses = 0
     for node in nodes:
         name, nid = node["name"], node_id(node["name"])
         if name in constants:
@@ -188,17 +213,21 @@ def dot_source(problem: dict, answer: bool) -> str:
         if node.get("op") is None:
             continue
         oid = node_id(name, "op_")
-        g.node(oid, label=_op_label(node), shape="circle", width="0.3", height="0.3", margin="0.01")
+        g.node(oid, label=_op_label(node), shape="circle", width="0.25", height="0.25", margin="0")
         roles = INPUT_ROLES.get(node["op"])
-        for i, inp in enumerate(node.get("inputs") or []):
+        inputs = list(node.get("inputs") or [])
+        for i, inp in enumerate(inputs):
             tail = node_id(inp)
             if inp in constants:
-                tail = f"{node_id(inp, 'c_')}__{oid}_{i}"
+                uses += 1
+                tail = node_id(inp, f"c{uses}_")  # one box per use; the counter keeps ids apart from n_ and op_
                 g.node(tail, label=constants[inp], shape="box", style="rounded", margin="0.05,0.02", width="0", height="0")
+            attrs = {}
             if roles and i < len(roles):
-                g.edge(tail, oid, label=roles[i])
-            else:
-                g.edge(tail, oid)
+                attrs["label"] = roles[i]
+            if inputs.count(inp) > 1:  # x * x: fan the two edges apart so both show
+                attrs["headport"] = ("nw", "ne", "w", "e", "n")[inputs[:i].count(inp) % 5]
+            g.edge(tail, oid, **attrs)
         g.edge(oid, nid)
     return g.source
 
@@ -301,8 +330,8 @@ def _render_batch(args, fmt, sources) -> list[tuple[bytes | None, str]]:
         elif code == 0:
             results.append((None, f"dot made {len(docs)} pictures from it, not 1"))
         else:
-            first = message.splitlines()[0] if message else f"dot exited with status {code}"
-            results.append((None, first))
+            lines = message.splitlines() or [f"dot exited with status {code}"]
+            results.append((None, next((x for x in lines if "rror" in x), lines[0])))
     return results
 
 
@@ -389,7 +418,13 @@ def size_pt(data: bytes, fmt: str) -> tuple[float, float]:
     raise ValueError(f"unknown picture format {fmt!r}")
 
 
-def svg_fluid(data: bytes) -> bytes:
-    """The SVG with width="100%" and no fixed height, for inlining where the box should fill its container.
-    (For <img>, dot's pt sizes are already right: give the img max-width:100%; height:auto.)"""
-    return re.sub(rb'<svg width="[\d.]+pt" height="[\d.]+pt"', b'<svg width="100%"', data, count=1)
+def write_answer_picture(problem: dict, path) -> None:
+    """Draw the problem's answered graph to `path`, SVG or PNG by its suffix, whole or not at all."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise UserError(f"cannot draw to {path}: give a file name ending in .svg or .png")
+    require_dot()
+    check_writable(path)
+    data = render([dot_source(problem, answer=True)], fmt, [f"the graph of {problem.get('id', 'the problem')}"])[0]
+    write_bytes(path, data)

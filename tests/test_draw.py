@@ -1,0 +1,422 @@
+"""Graph pictures: DOT text from problem records, rendered by the real Graphviz `dot` (no mocks)."""
+
+import copy
+import json
+import math
+import re
+import shutil
+import struct
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from practice import draw
+from practice.errors import UserError
+from practice.numbers import fmt
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def record(pid, kind, spec, output, output_grad=1.0, asked=None, constants=()):
+    """A problem record like the generator's: forward and backward done here, plainly, for test data."""
+    nodes, by = [], {}
+    for name, op, inputs, extra in spec:
+        v = [by[i]["data"] for i in inputs]
+        node = {"name": name, "op": op, "inputs": list(inputs)}
+        if op is None:
+            d = extra
+        elif op == "**":
+            d = v[0] ** extra
+            node["exponent"] = extra
+        else:
+            d = {
+                "+": lambda: v[0] + v[1],
+                "-": lambda: v[0] - v[1],
+                "*": lambda: v[0] * v[1],
+                "/": lambda: v[0] / v[1],
+                "tanh": lambda: math.tanh(v[0]),
+                "exp": lambda: math.exp(v[0]),
+            }[op]()
+        node.update(data=d, grad=0.0)
+        if name in constants:
+            node["constant"] = True
+        nodes.append(node)
+        by[name] = node
+    by[output]["grad"] = output_grad
+    for n in reversed(nodes):
+        g, ins, op = n["grad"], [by[i] for i in n["inputs"]], n["op"]
+        if op == "+":
+            for i in ins:
+                i["grad"] += g
+        elif op == "-":
+            ins[0]["grad"] += g
+            ins[1]["grad"] -= g
+        elif op == "*":
+            ins[0]["grad"] += ins[1]["data"] * g
+            ins[1]["grad"] += ins[0]["data"] * g
+        elif op == "/":
+            ins[0]["grad"] += g / ins[1]["data"]
+            ins[1]["grad"] += -ins[0]["data"] / ins[1]["data"] ** 2 * g
+        elif op == "**":
+            ins[0]["grad"] += n["exponent"] * ins[0]["data"] ** (n["exponent"] - 1) * g
+        elif op == "tanh":
+            ins[0]["grad"] += (1 - n["data"] ** 2) * g
+        elif op == "exp":
+            ins[0]["grad"] += n["data"] * g
+    for n in nodes:
+        if n.get("constant"):
+            n["grad"] = 0.0
+    if asked is None:
+        asked = [n["name"] for n in nodes if n["op"] is None and not n.get("constant")]
+    rec = {
+        "id": f"{kind}-{pid}",
+        "seed": 1,
+        "kind": kind,
+        "difficulty": "medium",
+        "question": "Find the gradients.",
+        "output": output,
+        "nodes": nodes,
+        "answers": [{"name": f"{a}.grad", "value": by[a]["grad"], "tolerance": 0.001} for a in asked],
+        "steps": [],
+    }
+    if output_grad != 1.0:
+        rec["output_grad"] = output_grad
+    return rec
+
+
+B = 6.8813735870195432
+NEURON = [
+    ("x1", None, [], 2.0),
+    ("w1", None, [], -3.0),
+    ("x2", None, [], 0.0),
+    ("w2", None, [], 1.0),
+    ("b", None, [], B),
+    ("x1w1", "*", ["x1", "w1"], None),
+    ("x2w2", "*", ["x2", "w2"], None),
+    ("x1w1x2w2", "+", ["x1w1", "x2w2"], None),
+    ("n", "+", ["x1w1x2w2", "b"], None),
+]
+EXPRESSION = record(
+    "0a1b2c3d4e5f",
+    "expression",
+    [
+        ("a", None, [], 2.0),
+        ("b", None, [], -3.0),
+        ("c", None, [], 10.0),
+        ("e", "*", ["a", "b"], None),
+        ("d", "+", ["e", "c"], None),
+        ("f", None, [], -2.0),
+        ("L", "*", ["d", "f"], None),
+    ],
+    "L",
+)
+NEURON_EXP = record(  # 16 nodes: the lesson's neuron with tanh written through exp
+    "exp000000000",
+    "neuron",
+    NEURON
+    + [
+        ("k", None, [], 2.0),
+        ("m", "*", ["k", "n"], None),
+        ("e", "exp", ["m"], None),
+        ("k1", None, [], 1.0),
+        ("p", "-", ["e", "k1"], None),
+        ("q", "+", ["e", "k1"], None),
+        ("o", "/", ["p", "q"], None),
+    ],
+    "o",
+    asked=["x1", "w1", "x2", "w2", "b"],
+    constants=("k", "k1"),
+)
+LOCAL_DIV = record(
+    "d1v000000000", "local", [("a", None, [], 3.0), ("b", None, [], -4.0), ("c", "/", ["a", "b"], None)], "c", 2.0
+)
+SQUARE = record("sq0000000000", "accumulate", [("x", None, [], 3.0), ("y", "*", ["x", "x"], None)], "y")
+LOSS = record(
+    "l055", "loss", [("y", None, [], 0.6), ("t", None, [], 1.0), ("d", "-", ["y", "t"], None), ("L", "**", ["d"], 2)], "L"
+)
+ALL = [EXPRESSION, NEURON_EXP, LOCAL_DIV, SQUARE, LOSS]
+
+
+def grads_shown(source: str) -> list[str]:
+    """Every grad printed in a DOT text ("grad 6", "grad <B>−4</B>"); a blank grad shows no number."""
+    return [re.sub(r"</?B>", "", m) for m in re.findall(r"grad ((?:<B>)?[^<\s]+)", source)]
+
+
+def one(problem, **changes):
+    p = copy.deepcopy(problem)
+    p.update(changes)
+    return p
+
+
+# ---------------------------------------------------------------- DOT text
+
+
+def test_lesson_numbers():
+    by = {n["name"]: n for n in EXPRESSION["nodes"]}
+    assert [by[x]["grad"] for x in "fdceab"] == [4, -2, -2, -2, 6, -4]
+    by = {n["name"]: n for n in NEURON_EXP["nodes"]}
+    assert [round(by[x]["grad"], 9) for x in ("x1", "w1", "x2", "w2", "b")] == [-1.5, 1.0, 0.5, 0.0, 0.5]
+
+
+def test_dot_source_is_deterministic_and_independent_of_object_identity():
+    for problem in ALL:
+        for answer in (False, True):
+            first = draw.dot_source(problem, answer)
+            assert draw.dot_source(problem, answer) == first
+            assert draw.dot_source(copy.deepcopy(problem), answer) == first
+            assert draw.dot_source(json.loads(json.dumps(problem)), answer) == first
+            assert "0x" not in first  # no id()/repr addresses
+
+
+def test_question_shows_names_and_data_but_only_the_given_grad():
+    source = draw.dot_source(EXPRESSION, answer=False)
+    for node in EXPRESSION["nodes"]:
+        assert f"<B>{node['name']}</B>" in source
+        assert f"data {fmt(node['data'])}<" in source
+    assert grads_shown(source) == ["1"]  # L's grad, given
+    assert "given" in source
+    assert source.count('SIDES="B"') == len(EXPRESSION["nodes"]) - 1  # a line to write each other grad on
+
+
+def test_local_question_shows_the_upstream_gradient():
+    source = draw.dot_source(LOCAL_DIV, answer=False)
+    assert grads_shown(source) == ["2"]
+    assert "data −0.75" in source
+    assert "label=num" in source and "label=den" in source  # which input is divided by which
+
+
+def test_subtraction_marks_which_input_is_subtracted():
+    source = draw.dot_source(LOSS, answer=False)
+    assert re.search(r"n_y -> op_d \[label=\"?\+", source)
+    assert re.search(r"n_t -> op_d \[label=\"?−", source)
+    assert "^2" in source
+
+
+def test_answer_shows_every_grad_and_marks_the_asked_ones():
+    for problem in ALL:
+        source = draw.dot_source(problem, answer=True)
+        shown = grads_shown(source)
+        expected = [fmt(n["grad"]) for n in problem["nodes"] if not n.get("constant")]
+        assert sorted(shown) == sorted(expected), problem["id"]
+        asked = {a["name"][:-5] for a in problem["answers"]}
+        for node in problem["nodes"]:
+            if node.get("constant"):
+                continue
+            line = next(x for x in source.splitlines() if x.strip().startswith(draw.node_id(node["name"]) + " "))
+            assert ('BORDER="2"' in line and draw.HIGHLIGHT_FILL in line) == (node["name"] in asked)
+    assert "grad <B>−1.5</B>" in draw.dot_source(NEURON_EXP, answer=True)
+
+
+def test_repeated_input_keeps_both_edges():
+    source = draw.dot_source(SQUARE, answer=True)
+    edges = re.findall(r"^\s*n_x -> op_y\b", source, flags=re.M)
+    assert len(edges) == 2
+    assert "grad <B>6</B>" in source  # d(x*x)/dx = 2x, both contributions
+
+
+def test_constants_show_only_their_value_once_per_use():
+    source = draw.dot_source(NEURON_EXP, answer=True)
+    assert not re.search(r"label=[^\]]*\bk1?\b", source)  # never their internal names k, k1
+    constant_boxes = re.findall(r"^\s*(c\d+_\w+) \[label=(\S+) ", source, flags=re.M)
+    assert [label for _, label in constant_boxes] == ["2", "1", "1"]
+    assert len({cid for cid, _ in constant_boxes}) == 3
+
+
+def test_node_ids_come_from_names_and_stay_apart():
+    assert draw.node_id("x1") == "n_x1"
+    names = ["a_b", "a.b", "a b", "a__b", "a_5f_b", "ä", "<x>"]
+    ids = [draw.node_id(n) for n in names]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"n_[A-Za-z0-9_]+", i) for i in ids)
+
+
+def test_special_characters_in_names_are_escaped():
+    rec = record("esc", "expression", [("<a&b>", None, [], 1.5), ('x "|{ }', None, [], 2.0), ("y", "*", ["<a&b>", 'x "|{ }'], None)], "y")
+    source = draw.dot_source(rec, answer=True)
+    assert "<a&b>" not in source and '"|{ }' not in source
+    svg = draw.render([source])[0]
+    texts = [t.text for t in ET.fromstring(svg).iter(SVG_NS + "text")]
+    assert "<a&b>" in texts and 'x "|{ }' in texts
+
+
+def test_bad_records_give_user_errors():
+    with pytest.raises(UserError, match="not an earlier node"):
+        draw.dot_source(one(EXPRESSION, nodes=EXPRESSION["nodes"][::-1]), answer=False)
+    with pytest.raises(UserError, match="unknown op"):
+        draw.dot_source(one(LOSS, nodes=[{"name": "z", "op": "sqrt", "inputs": [], "data": 1, "grad": 0}]), False)
+    with pytest.raises(UserError, match="output"):
+        draw.dot_source(one(EXPRESSION, output="nope"), answer=False)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def labelled_sources(n):
+    """n small, different graphs: graph k has a value named uniqueK and a different size."""
+    sources = []
+    for k in range(n):
+        spec = [(f"unique{k}", None, [], float(k))] + [(f"v{j}", "tanh", [f"unique{k}" if j == 0 else f"v{j-1}"], None) for j in range(k % 3)]
+        sources.append(draw.dot_source(record(str(k), "expression", spec, spec[-1][0]), answer=bool(k % 2)))
+    return sources
+
+
+def svg_texts(svg: bytes) -> list[str]:
+    return [t.text for t in ET.fromstring(svg).iter(SVG_NS + "text")]
+
+
+def png_ok(data: bytes) -> bool:
+    return data.startswith(draw.PNG_SIGNATURE) and data.endswith(b"IEND" + struct.pack(">I", 0xAE426082))
+
+
+def test_render_svg_batch_keeps_order_and_equals_one_at_a_time():
+    sources = labelled_sources(9)
+    svgs = draw.render(sources, "svg")
+    assert len(svgs) == 9
+    for k, svg in enumerate(svgs):
+        assert svg.startswith(b"<?xml") and svg.rstrip().endswith(b"</svg>")
+        assert f"unique{k}" in svg_texts(svg)
+        assert b'id="graph0"' in svg  # not dot's "page0,1_graph0" for the 2nd+ graph of a batch
+    singles = [draw.render([s], "svg")[0] for s in sources[:4]]
+    assert svgs[:4] == singles
+    assert draw.render(sources, "svg") == svgs  # byte for byte again
+
+
+def test_render_png_batch_keeps_order_and_equals_one_at_a_time():
+    sources = labelled_sources(5)
+    pngs = draw.render(sources, "png")
+    assert len(pngs) == 5 and all(png_ok(p) for p in pngs)
+    assert pngs == [draw.render([s], "png")[0] for s in sources]
+    assert len({p for p in pngs}) == 5
+
+
+def test_png_and_svg_sizes_agree():
+    svg, png = draw.render([draw.dot_source(EXPRESSION, True)], "svg") + draw.render([draw.dot_source(EXPRESSION, True)], "png")
+    (ws, hs), (wp, hp) = draw.size_pt(svg, "svg"), draw.size_pt(png, "png")
+    assert abs(ws - wp) <= 1 and abs(hs - hp) <= 1
+
+
+def test_a_broken_source_names_the_picture_and_keeps_the_others():
+    sources = labelled_sources(6)
+    good = draw.render(sources, "svg")
+    broken = list(sources)
+    broken[3] = "digraph { a -> }"
+    names = [f"picture of problem p{k}" for k in range(6)]
+    with pytest.raises(UserError, match=r"could not draw picture of problem p3: .*syntax error") as info:
+        draw.render(broken, "svg", names)
+    assert isinstance(info.value, draw.RenderError)
+    assert info.value.results[:3] == good[:3] and info.value.results[4:] == good[4:]
+    assert info.value.results[3] is None
+    assert [i for i, _, _ in info.value.failures] == [3]
+    assert "\n" not in str(info.value)
+
+
+def test_unclosed_source_does_not_swallow_the_next_one():
+    sources = labelled_sources(3)
+    with pytest.raises(draw.RenderError) as info:
+        draw.render([sources[0], "digraph { a -> b", sources[2]], "png")
+    assert [i for i, _, _ in info.value.failures] == [1]
+    assert "picture 2 of 3" in str(info.value)
+    assert png_ok(info.value.results[2])
+
+
+def test_render_nothing_and_bad_format():
+    assert draw.render([], "svg") == []
+    with pytest.raises(UserError, match="svg or png"):
+        draw.render(["digraph {}"], "pdf")
+
+
+def test_require_dot_tells_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(UserError) as info:
+        draw.require_dot()
+    message = str(info.value)
+    assert "apt-get install graphviz" in message and "brew install graphviz" in message
+    assert "\n" not in message
+    with pytest.raises(UserError, match="apt-get install graphviz"):
+        draw.render([draw.dot_source(EXPRESSION, False)])
+
+
+def test_picture_name_is_stable_and_content_based():
+    a = draw.picture_name(b"<svg>one</svg>", "svg")
+    assert a == draw.picture_name(b"<svg>one</svg>", "svg")
+    assert re.fullmatch(r"bp-[0-9a-f]{16}\.svg", a)
+    assert draw.picture_name(b"<svg>two</svg>", "svg") != a
+    assert draw.picture_name(b"x", "png").endswith(".png")
+
+
+def test_pictures_pairs_question_and_answer():
+    pairs = draw.pictures([EXPRESSION, LOCAL_DIV], "svg")
+    assert len(pairs) == 2
+    (q, a), (q2, _) = pairs
+    assert q.fmt == "svg" and q.name == draw.picture_name(q.data, "svg")
+    assert "given" in svg_texts(q.data) and "given" not in svg_texts(a.data)
+    assert "−4" in svg_texts(a.data)  # b.grad, bold in its own text element
+    assert "data −0.75" in svg_texts(q2.data)
+    assert draw.pictures([EXPRESSION], "svg")[0] == pairs[0]
+
+
+def test_the_16_node_graph_fits_a_page():
+    question, answer = draw.pictures([NEURON_EXP], "svg")[0]
+    for pic in (question, answer):
+        width, height = pic.size_pt
+        assert width <= 400, width  # A4 text width is ~480 pt: prints at full size, 10 pt text
+        assert height <= 760, height
+        root = ET.fromstring(pic.data)
+        assert root.get("width") == f"{width:g}pt"
+
+
+def test_pictures_have_an_opaque_white_background():
+    svg = draw.render([draw.dot_source(SQUARE, False)], "svg")[0]
+    first = next(ET.fromstring(svg).iter(SVG_NS + "polygon"))
+    assert first.get("fill") == "white"
+
+
+NAMES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=6)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(NAMES, min_size=3, max_size=3, unique=True), st.booleans())
+def test_any_names_draw(names, answer):
+    a, b, c = names
+    rec = record("h", "expression", [(a, None, [], 1.25), (b, None, [], -2.0), (c, "-", [a, b], None)], c)
+    svg = draw.render([draw.dot_source(rec, answer)])[0]
+    texts = svg_texts(svg)
+    for name in names:
+        assert name.strip() in [t.strip() for t in texts if t]
+
+
+def test_step_answers_mark_their_parameters():
+    step = one(EXPRESSION, answers=[{"name": "a.new", "value": 1.9, "tolerance": 0.001}, {"name": "estimate", "value": 1, "tolerance": 0.1}])
+    source = draw.dot_source(step, answer=True)
+    marked = [line.split()[0] for line in source.splitlines() if 'BORDER="2"' in line]
+    assert marked == ["n_a"]
+
+
+def test_write_answer_picture(tmp_path):
+    target = tmp_path / "graph.png"
+    draw.write_answer_picture(EXPRESSION, target)
+    assert png_ok(target.read_bytes())
+    draw.write_answer_picture(EXPRESSION, tmp_path / "graph.svg")
+    assert "6" in svg_texts((tmp_path / "graph.svg").read_bytes())
+    with pytest.raises(UserError, match=r"\.svg or \.png"):
+        draw.write_answer_picture(EXPRESSION, tmp_path / "graph.pdf")
+    with pytest.raises(UserError, match="does not exist"):
+        draw.write_answer_picture(EXPRESSION, tmp_path / "missing" / "graph.svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.png", "graph.svg"]
+
+
+def test_every_generated_kind_draws_at_a_printable_size():
+    from practice.generate import derive_seed, make_problem
+
+    kinds = ["local", "expression", "neuron", "accumulate", "loss", "step", "numeric"]
+    problems = [make_problem(k, d, derive_seed("draw-test", k, d)) for k in kinds for d in ("easy", "medium", "hard")]
+    for problem, (question, answer) in zip(problems, draw.pictures(problems, "svg")):
+        for pic in (question, answer):
+            width, height = pic.size_pt
+            assert width <= 600 and height <= 760, (problem["id"], width, height)
+        shown = grads_shown(draw.dot_source(problem, answer=False))
+        assert shown == [fmt(problem.get("output_grad", 1.0))], problem["id"]
