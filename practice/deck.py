@@ -1,11 +1,502 @@
-"""Placeholder: the `deck` command is being written."""
+"""The `deck` command: an Anki package (.apkg) of backward-pass problems and concept cards, made with genanki.
+
+Two note types, whose IDs never change: a problem note (one card per asked answer, plus a whole-backward-
+pass card) and a concept note (basic, or cloze through a second, cloze-type model). Note GUIDs come from
+the problem's id or the concept card's key, never from field contents, so rebuilding the same spec and
+seed updates notes in Anki instead of duplicating them. Card HTML, field HTML and CSS live in
+templates/anki; this module only fills them in.
+"""
+
+import hashlib
+import json
+import re
+import sys
+import time
+from contextlib import nullcontext
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
 
 import click
 
 from .errors import UserError
 
+# Fixed forever: Anki matches note types by these IDs. Change them and every learner gets duplicates.
+PROBLEM_MODEL_ID = 1241934330
+CONCEPT_MODEL_ID = 1743628266
+CLOZE_MODEL_ID = 1479304016
+PROBLEM_MODEL_NAME = "Backprop Practice problem"
+CONCEPT_MODEL_NAME = "Backprop Practice concept"
+CLOZE_MODEL_NAME = "Backprop Practice concept (cloze)"
+
+# GUID namespaces: a note's identity is (namespace, problem id) or (namespace, concept key).
+PROBLEM_GUID = "backprop-practice"
+CONCEPT_GUID = "backprop-practice-concept"
+
+DEFAULT_DECK_NAME = "Backprop Practice"
+CONCEPT_SUBDECK = "Concepts"
+PROBLEM_SUBDECK = "Backward passes"
+
+# Answer slots of the problem note: one card template each. A neuron with three inputs asks for 7 grads.
+MAX_ANSWERS = 8
+IMAGE_FORMATS = ("svg", "png")
+PICTURE_PX_PER_PT = 1.5  # CSS px per point: 10 pt labels at 15 px; the card CSS caps a picture at the card width
+PICTURE_CHUNK = 25  # the fewest problems drawn per step of the progress bar
+OP_TAGS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
+_GRAD_LINE = re.compile(r"^(.+?)\.grad \+= ")
+
+
+class Summary(NamedTuple):
+    path: Path
+    problems: int
+    concepts: int
+    cards: int
+    pictures: int
+    size: int  # bytes
+    image_format: str
+
+    @property
+    def notes(self) -> int:
+        return self.problems + self.concepts
+
+
+# ---------------------------------------------------------------- templates
+
+
+@lru_cache(maxsize=None)
+def _env():
+    import jinja2
+
+    from .resources import templates_dir
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir() / "anki")),
+        variable_start_string="<<",
+        variable_end_string=">>",
+        block_start_string="<%",
+        block_end_string="%>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _card_template(name: str, **values) -> str:
+    return _env().get_template(name).render(**values).strip() + "\n"
+
+
+@lru_cache(maxsize=None)
+def _macros():
+    return _env().get_template("fields.html").module
+
+
+def _field(macro: str, *args) -> str:
+    return str(getattr(_macros(), macro)(*args)).strip()
+
+
+def _css() -> str:
+    from .resources import templates_dir
+
+    return (templates_dir() / "anki" / "cards.css").read_text(encoding="utf-8")
+
+
+def problem_field_names() -> list[str]:
+    names = ["Id", "Question", "QuestionPicture", "Answer", "AnswerPicture", "Steps", "Kind", "Difficulty", "Pass"]
+    for n in range(1, MAX_ANSWERS + 1):
+        names += [f"Ask{n}", f"Answer{n}", f"Steps{n}"]
+    return names
+
+
+def models():
+    """(problem model, concept model, cloze concept model), with their fixed IDs."""
+    import genanki
+
+    css = _css()
+    templates = [
+        {
+            "name": f"Answer {n}",
+            "qfmt": _card_template("problem_ask_front.html", n=n),
+            "afmt": _card_template("problem_ask_back.html", n=n),
+        }
+        for n in range(1, MAX_ANSWERS + 1)
+    ]
+    templates.append(
+        {
+            "name": "Whole backward pass",
+            "qfmt": _card_template("problem_pass_front.html"),
+            "afmt": _card_template("problem_pass_back.html"),
+        }
+    )
+    problem = genanki.Model(
+        PROBLEM_MODEL_ID,
+        PROBLEM_MODEL_NAME,
+        fields=[{"name": name} for name in problem_field_names()],
+        templates=templates,
+        css=css,
+        sort_field_index=0,
+    )
+    concept = genanki.Model(
+        CONCEPT_MODEL_ID,
+        CONCEPT_MODEL_NAME,
+        fields=[{"name": "Front"}, {"name": "Back"}, {"name": "Extra"}],
+        templates=[
+            {
+                "name": "Concept",
+                "qfmt": _card_template("concept_front.html"),
+                "afmt": _card_template("concept_back.html"),
+            }
+        ],
+        css=css,
+    )
+    cloze = genanki.Model(
+        CLOZE_MODEL_ID,
+        CLOZE_MODEL_NAME,
+        fields=[{"name": "Text"}, {"name": "Extra"}],
+        templates=[
+            {
+                "name": "Cloze",
+                "qfmt": _card_template("concept_cloze_front.html"),
+                "afmt": _card_template("concept_cloze_back.html"),
+            }
+        ],
+        css=css,
+        model_type=genanki.Model.CLOZE,
+    )
+    return problem, concept, cloze
+
+
+# ---------------------------------------------------------------- problem notes
+
+
+def question_parts(question: str) -> tuple[list[tuple[str, list[str]]], str]:
+    """The setup of a question as blocks ("text" lines, or "program" statements indented by two spaces),
+    and its closing "find ..." line (given to each card separately, since each card asks one thing)."""
+    lines = question.split("\n")
+    find = ""
+    if lines and lines[-1].startswith("find "):
+        find = lines.pop()
+    blocks: list[tuple[str, list[str]]] = []
+    for line in lines:
+        if line.startswith("  "):
+            if blocks and blocks[-1][0] == "program":
+                blocks[-1][1].append(line.strip())
+            else:
+                blocks.append(("program", [line.strip()]))
+        elif line.strip():
+            blocks.append(("text", [line.strip()]))
+    return blocks, find
+
+
+def _downstream(nodes: list[dict], start: str) -> set[str]:
+    """`start` and every node computed from it: the grads that `start`'s grad is built from."""
+    users: dict[str, set[str]] = {}
+    for node in nodes:
+        for inp in node.get("inputs") or []:
+            users.setdefault(inp, set()).add(node["name"])
+    seen, todo = {start}, [start]
+    while todo:
+        for user in users.get(todo.pop(), ()):
+            if user not in seen:
+                seen.add(user)
+                todo.append(user)
+    return seen
+
+
+def steps_for(problem: dict, name: str) -> list[str]:
+    """The worked steps one answer needs: the backward lines into its node and everything downstream of it,
+    and the lines after the backward pass (the update, the finite difference) that concern it."""
+    steps = list(problem.get("steps") or [])
+    nodes = problem["nodes"]
+    names = {n["name"] for n in nodes}
+    base = name.rsplit(".", 1)[0] if name.endswith((".grad", ".new")) else None
+    keep = _downstream(nodes, base) if base in names else (set() if name == "estimate" else None)
+    mention = re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w])")
+    chosen = []
+    for line in steps:
+        m = _GRAD_LINE.match(line)
+        if m and m.group(1) in names:
+            if keep is None or m.group(1) in keep:
+                chosen.append(line)
+        elif keep is None or name == "estimate" or mention.search(line):
+            chosen.append(line)
+    return chosen or steps
+
+
+def _answer_item(answer: dict) -> tuple[str, str, str]:
+    from .numbers import fmt, has_places
+
+    value = answer["value"]
+    tolerance = "" if has_places(value, 2) else fmt(answer["tolerance"])
+    return answer["name"], fmt(value), tolerance
+
+
+def _wants_pass_card(problem: dict) -> bool:
+    """A whole-pass card, unless the problem's one asked grad is already every blank in the picture."""
+    answers = problem["answers"]
+    blanks = {n["name"] for n in problem["nodes"] if not n.get("constant")} - {problem["output"]}
+    asked = {a["name"][: -len(".grad")] for a in answers if a["name"].endswith(".grad")}
+    return not (len(answers) == 1 and blanks <= asked)
+
+
+def _css_width(picture) -> int:
+    """The picture's width on a card in CSS pixels: readable labels on a phone, not huge on a desktop."""
+    return round(picture.size_pt[0] * PICTURE_PX_PER_PT)
+
+
+def problem_fields(problem: dict, question_picture, answer_picture) -> dict[str, str]:
+    """Field name -> HTML for one problem note, given its two draw.Picture objects."""
+    answers = problem["answers"]
+    if len(answers) > MAX_ANSWERS:
+        raise UserError(
+            f"problem {problem['id']} asks for {len(answers)} answers; a deck note has room for {MAX_ANSWERS}"
+        )
+    blocks, find = question_parts(problem["question"])
+    output, output_grad = problem["output"], problem.get("output_grad", 1.0)
+    find_text = find[:1].upper() + find[1:] if find else ""
+    fields = dict.fromkeys(problem_field_names(), "")
+    fields.update(
+        Id=problem["id"],
+        Question=_field("question", blocks),
+        QuestionPicture=_field("picture", question_picture.name, _css_width(question_picture), False),
+        Answer=_field("answers", [_answer_item(a) for a in answers]),
+        AnswerPicture=_field("picture", answer_picture.name, _css_width(answer_picture), True),
+        Steps=_field("steps", problem.get("steps") or []),
+        Kind=problem["kind"],
+        Difficulty=problem["difficulty"],
+        Pass=_field("whole_pass", find_text) if _wants_pass_card(problem) else "",
+    )
+    for n, answer in enumerate(answers, start=1):
+        fields[f"Ask{n}"] = _field("ask", answer["name"], problem["kind"], output, output_grad)
+        fields[f"Answer{n}"] = _field("answer", *_answer_item(answer))
+        fields[f"Steps{n}"] = _field("steps", steps_for(problem, answer["name"]))
+    return fields
+
+
+def problem_tags(problem: dict) -> list[str]:
+    ops = sorted({OP_TAGS.get(n["op"], n["op"]) for n in problem["nodes"] if n.get("op")})
+    return [f"kind::{problem['kind']}", f"difficulty::{problem['difficulty']}"] + [f"op::{op}" for op in ops]
+
+
+def concept_tags(card: dict) -> list[str]:
+    tags = list(card.get("tags") or [])
+    tags += [f"op::{t[3:]}" for t in tags if t.startswith("op-")]
+    tags.append(f"objective::{card['objective']}")
+    return list(dict.fromkeys(tags))
+
+
+# ---------------------------------------------------------------- decks and the package
+
+
+def stable_id(*parts) -> int:
+    """A deck ID from its name: the same name always gives the same ID (above Anki's small built-in IDs)."""
+    digest = hashlib.sha256(":".join(("backprop-practice",) + tuple(map(str, parts))).encode()).digest()
+    return (1 << 40) + int.from_bytes(digest[:6], "big") % (1 << 50)
+
+
+def deck_names(spec) -> tuple[str, str]:
+    """(problem sub-deck, concept sub-deck) under the spec's deck name."""
+    name = (spec.sections.get("deck") or {}).get("name", DEFAULT_DECK_NAME)
+    parts = [p.strip() for p in str(name).split("::")]
+    if not all(parts):
+        raise UserError(f"{spec.path}: deck: name {name!r} must be non-empty text, with sub-decks joined by '::'")
+    base = "::".join(parts)
+    return f"{base}::{PROBLEM_SUBDECK}", f"{base}::{CONCEPT_SUBDECK}"
+
+
+def _zip_time(timestamp: float) -> tuple:
+    return max(time.gmtime(timestamp)[:6], (1980, 1, 1, 0, 0, 0))
+
+
+def write_package(decks, media: dict[str, bytes], path: Path, timestamp: float) -> None:
+    """What genanki's Package.write_to_file does, but with the media taken from memory, the collection built
+    in a temporary folder that is always removed, compression on, and the same bytes for the same input."""
+    import itertools
+    import sqlite3
+    import tempfile
+    import zipfile
+
+    import genanki
+
+    package = genanki.Package(decks)
+    when = _zip_time(timestamp)
+    with tempfile.TemporaryDirectory(prefix="backprop-practice-") as work:
+        db = Path(work) / "collection.anki2"
+        conn = sqlite3.connect(db)
+        try:
+            package.write_to_db(conn.cursor(), timestamp, itertools.count(int(timestamp * 1000)))
+            conn.commit()
+        finally:
+            conn.close()
+        entries = [("collection.anki2", db.read_bytes())]
+        entries.append(("media", json.dumps({str(i): name for i, name in enumerate(media)}).encode()))
+        entries += [(str(i), data) for i, data in enumerate(media.values())]
+        with zipfile.ZipFile(path, "w") as zf:
+            for name, data in entries:
+                info = zipfile.ZipInfo(name, date_time=when)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, data)
+
+
+def _problems(spec, bar) -> list[dict]:
+    """The spec's problem set (entry by entry, for the progress bar: the same problems as problem_set of all),
+    checked to fit the note type."""
+    from .generate import problem_set
+
+    problems = []
+    for j, entry in enumerate(spec.entries):
+        problems += problem_set([dict(entry, index=entry.get("index", j))], spec.seed)
+        if bar is not None:
+            bar.update(entry["count"])
+    seen = set()
+    for problem in problems:
+        if len(problem["answers"]) > MAX_ANSWERS:
+            raise UserError(
+                f"problem {problem['id']} asks for {len(problem['answers'])} answers; "
+                f"a deck note has room for {MAX_ANSWERS}"
+            )
+        if problem["id"] in seen:
+            raise UserError(f"problem {problem['id']} appears twice in the set; change the spec's seed")
+        seen.add(problem["id"])
+    return problems
+
+
+def _pictures(problems, image_format, bar):
+    """(question, answer) pictures per problem: one render call, or about 50 when a progress bar is shown."""
+    from .draw import pictures
+
+    if bar is None:
+        return pictures(problems, image_format)
+    chunk = max(PICTURE_CHUNK, -(-len(problems) // 50))
+    out = []
+    for i in range(0, len(problems), chunk):
+        part = problems[i : i + chunk]
+        out += pictures(part, image_format)
+        bar.update(len(part))
+    return out
+
+
+def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | None = None, progress: bool = False) -> Summary:
+    """Build the spec's deck (its problem mix from its seed, and its concept cards) into `out_path`.
+
+    The output path, the picture format, the deck name, Graphviz and the concept file are checked before
+    any work; every problem's number of answers before anything is written. The file is written whole
+    or not at all (a temporary file beside it, renamed at the end; removed on any failure or Ctrl-C).
+    `timestamp` (seconds) is the note modification time Anki compares on re-import; default now.
+    """
+    from .atomic import atomic_path, check_writable
+    from .draw import require_dot
+
+    out_path = Path(out_path)
+    if image_format not in IMAGE_FORMATS:
+        raise UserError(f"unknown image format {image_format!r}; choose svg or png")
+    if out_path.suffix.lower() != ".apkg":
+        raise UserError(f"output {out_path} must end in .apkg, the extension Anki imports")
+    check_writable(out_path)
+    problem_deck_name, concept_deck_name = deck_names(spec)
+    require_dot()
+
+    from .concepts import load_concepts
+
+    concepts = load_concepts(spec.concepts) if spec.concepts else []
+    timestamp = time.time() if timestamp is None else float(timestamp)
+
+    import genanki
+
+    problem_model, concept_model, cloze_model = models()
+    bar_cm = (
+        click.progressbar(length=2 * spec.total + 1, label="Building deck", file=sys.stderr)
+        if progress
+        else nullcontext(None)
+    )
+    with bar_cm as bar:
+        problems = _problems(spec, bar)
+        pics = _pictures(problems, image_format, bar)
+
+        problem_deck = genanki.Deck(stable_id("deck", problem_deck_name), problem_deck_name)
+        media: dict[str, bytes] = {}
+        cards = 0
+        for problem, (qpic, apic) in zip(problems, pics):
+            media.setdefault(qpic.name, qpic.data)
+            media.setdefault(apic.name, apic.data)
+            fields = problem_fields(problem, qpic, apic)
+            note = genanki.Note(
+                model=problem_model,
+                fields=[fields[name] for name in problem_field_names()],
+                tags=problem_tags(problem),
+                guid=genanki.guid_for(PROBLEM_GUID, problem["id"]),
+            )
+            cards += len(note.cards)
+            problem_deck.add_note(note)
+        decks = [problem_deck]
+
+        if concepts:
+            concept_deck = genanki.Deck(stable_id("deck", concept_deck_name), concept_deck_name)
+            for card in concepts:
+                if card["type"] == "cloze":
+                    model, values = cloze_model, [card["text"], card.get("extra", "")]
+                else:
+                    model, values = concept_model, [card["front"], card["back"], card.get("extra", "")]
+                note = genanki.Note(
+                    model=model,
+                    fields=values,
+                    tags=concept_tags(card),
+                    guid=genanki.guid_for(CONCEPT_GUID, card["key"]),
+                )
+                cards += len(note.cards)
+                concept_deck.add_note(note)
+            decks.append(concept_deck)
+
+        with atomic_path(out_path) as tmp:
+            write_package(decks, media, tmp, timestamp)
+            size = tmp.stat().st_size
+        if bar is not None:
+            bar.update(1)
+    return Summary(out_path, len(problems), len(concepts), cards, len(media), size, image_format)
+
+
+def _size_text(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    return f"{max(1, round(size / 1000))} kB"
+
+
+def summary_line(summary: Summary, seconds: float | None = None) -> str:
+    took = f" in {seconds:.1f} s" if seconds is not None else ""
+    return (
+        f"wrote {summary.path}: {summary.notes} notes ({summary.problems} problems, {summary.concepts} concepts), "
+        f"{summary.cards} cards, {summary.pictures} pictures ({summary.image_format}), {_size_text(summary.size)}{took}"
+    )
+
 
 @click.command(name="deck")
-def command():
-    """(not built yet)"""
-    raise UserError("the deck command is not built yet")
+@click.argument("spec", required=False)
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), metavar="OUT.apkg",
+              help="Write the deck here (default: the spec's name with .apkg, in this folder).")
+@click.option("--seed", type=int, default=None, help="Set seed (default: the spec's seed).")
+@click.option("--image-format", type=click.Choice(IMAGE_FORMATS), default="svg", show_default=True,
+              help="Picture format: svg is small and sharp; png for old Anki clients.")
+def command(spec, out, seed, image_format):
+    """Build an Anki deck (.apkg) of a spec's problems and concept cards (default SPEC: micrograd).
+
+    One card per asked answer and one for the whole backward pass, each with its graph pictures and
+    worked steps; concept cards from the spec's concepts file. Rebuilding with the same SPEC and seed
+    and importing again updates the notes in Anki instead of duplicating them; a new seed adds new
+    problems. Needs Graphviz `dot`.
+
+    \b
+    Examples:
+      backprop-practice deck
+      backprop-practice deck micrograd --seed 7 -o term2.apkg
+      backprop-practice deck my-spec.yaml --image-format png
+    """
+    from .spec import choose
+
+    chosen = choose(spec, seed=seed)
+    out_path = Path(out) if out else Path(f"{Path(chosen.name).stem}.apkg")
+    started = time.monotonic()
+    summary = build_deck(chosen, out_path, image_format, progress=sys.stderr.isatty())
+    click.echo(summary_line(summary, time.monotonic() - started))

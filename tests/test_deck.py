@@ -1,0 +1,425 @@
+"""The Anki deck: built with the real genanki and Graphviz, imported into a fresh collection with the official
+`anki` package, and checked card by card as Anki renders them (no mocks of either side)."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from practice import deck
+from practice.concepts import default_concepts_path, load_concepts
+from practice.errors import UserError
+from practice.generate import problem_set
+from practice.numbers import MINUS, fmt
+from practice.resources import templates_dir
+from practice.spec import choose
+
+anki_collection = pytest.importorskip("anki.collection")
+from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest  # noqa: E402
+from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition  # noqa: E402
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
+
+ROOT = Path(__file__).resolve().parent.parent
+IF_NEWER = ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER
+T0 = 1_700_000_000
+SEED = 29  # this mix then holds a one-answer local problem (no whole-pass card) and a 7-answer neuron
+PASS_ORD = deck.MAX_ANSWERS  # card templates: answer slots 0..7, then the whole backward pass
+
+SPEC = """\
+title: Deck test
+seed: 29
+concepts: cards.yaml
+deck:
+  name: Test Practice
+problems:
+  - {kind: local, difficulty: easy, count: 2}
+  - {kind: local, difficulty: hard, count: 1}
+  - {kind: expression, difficulty: medium, count: 1}
+  - {kind: neuron, difficulty: hard, count: 1}
+  - {kind: accumulate, difficulty: easy, count: 1}
+  - {kind: step, difficulty: easy, count: 1}
+  - {kind: numeric, difficulty: easy, count: 1}
+"""
+
+CONCEPTS = r"""
+cards:
+  - key: test-tanh
+    type: basic
+    objective: 4
+    tags: [local-derivatives, op-tanh]
+    front: |-
+      Through \(o = \tanh(n)\), what multiplies <code>o.grad</code> on its way to <code>n</code>?
+    back: |-
+      \(1 - o^2\), using the output's own value.
+    extra: |-
+      At \(o = 0.5\) that is \(0.75\).
+  - key: test-zero
+    type: basic
+    objective: 6
+    tags: [training-loop]
+    front: |-
+      What goes wrong when a training loop never resets the grads?
+    back: |-
+      Each backward adds onto the last one's grads, so the steps grow with the number of iterations.
+  - key: test-order
+    type: cloze
+    objective: 5
+    tags: [backward-pass]
+    text: |-
+      Backward begins by {{c1::setting the output's grad to 1}}, then visits nodes in
+      {{c2::reverse topological order}}, so {{c1::the seed}} reaches every input.
+"""
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def write_spec(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cards.yaml").write_text(CONCEPTS, encoding="utf-8")
+    path = folder / "test-deck.yaml"
+    path.write_text(SPEC, encoding="utf-8")
+    return path
+
+
+def open_collection(folder: Path) -> Collection:
+    folder.mkdir(parents=True, exist_ok=True)
+    return Collection(str(folder / "collection.anki2"))
+
+
+def import_package(col: Collection, path: Path):
+    options = ImportAnkiPackageOptions(update_notes=IF_NEWER, update_notetypes=IF_NEWER, merge_notetypes=True)
+    return col.import_anki_package(ImportAnkiPackageRequest(package_path=str(path), options=options))
+
+
+def cards_of(col: Collection):
+    return [col.get_card(cid) for cid in col.find_cards("")]
+
+
+def shown_values(html: str) -> list[str]:
+    return re.findall(r'<span class="answer-value">(.*?)</span>', html)
+
+
+def number(text: str) -> float:
+    return float(text.replace(MINUS, "-"))
+
+
+def problem_notes(col: Collection) -> dict:
+    return {col.get_note(nid)["Id"]: col.get_note(nid) for nid in col.find_notes(f'"note:{deck.PROBLEM_MODEL_NAME}"')}
+
+
+def cloze_count(text: str) -> int:
+    return len(set(re.findall(r"\{\{c(\d+)::", text)))
+
+
+def check_renders(col: Collection) -> int:
+    """Every card renders both sides, without template errors, and every picture it shows was imported."""
+    media = Path(col.media.dir())
+    pictures = 0
+    for card in cards_of(col):
+        for side in (card.question(), card.answer()):
+            body = re.sub(r"<style>.*?</style>", "", side, flags=re.S)
+            assert re.sub(r"<[^>]+>", "", body).strip(), f"empty side on card {card.id}"
+            assert "{{" not in body and "}}" not in body, body
+            assert "no field called" not in body and "front of this card is blank" not in body, body
+            for src in re.findall(r'<img src="([^"]+)"', body):
+                assert (media / src).is_file(), src
+                pictures += 1
+    return pictures
+
+
+def check_problem_cards(col: Collection, problems: list[dict], deck_name: str):
+    """Each problem: its Id field, one card per asked answer showing that answer, a whole-pass card showing
+    them all (unless its one answer is the whole graph), tags, and the problem sub-deck."""
+    notes = problem_notes(col)
+    assert set(notes) == {p["id"] for p in problems}
+    for p in problems:
+        note = notes[p["id"]]
+        assert note["Id"] == p["id"]
+        assert note["Kind"] == p["kind"] and note["Difficulty"] == p["difficulty"]
+        ops = {deck.OP_TAGS.get(n["op"], n["op"]) for n in p["nodes"] if n["op"]}
+        assert set(note.tags) == {f"kind::{p['kind']}", f"difficulty::{p['difficulty']}"} | {f"op::{o}" for o in ops}
+        cards = {c.ord: c for c in note.cards()}
+        asked = list(range(len(p["answers"])))
+        blanks = {n["name"] for n in p["nodes"] if not n.get("constant") and n["name"] != p["output"]}
+        whole_pass = len(p["answers"]) > 1 or blanks != {a["name"].removesuffix(".grad") for a in p["answers"]}
+        assert sorted(cards) == asked + ([PASS_ORD] if whole_pass else [])
+        for i, answer in enumerate(p["answers"]):
+            card = cards[i]
+            assert answer["name"].split(".")[0] in card.question()
+            back = card.answer()
+            assert shown_values(back) == [fmt(answer["value"])]
+            assert abs(number(shown_values(back)[0]) - answer["value"]) <= answer["tolerance"]
+            steps = re.findall(r"<li>(.*?)</li>", back)
+            assert steps, "no worked steps"
+            if answer["name"].endswith(".grad") and p["kind"] != "numeric":
+                assert any(re.sub(r"<[^>]+>", "", s).startswith(f"{answer['name']} +=") for s in steps)
+        if whole_pass:
+            back = cards[PASS_ORD].answer()
+            assert shown_values(back) == [fmt(a["value"]) for a in p["answers"]]
+            assert len(re.findall(r"<li>", back)) == len(p["steps"])
+        for card in cards.values():
+            assert col.decks.name(card.did) == deck_name
+
+
+def check_concept_cards(col: Collection, concepts: list[dict], deck_name: str):
+    keys_cards = {"basic": 0, "cloze": 0}
+    for c in concepts:
+        keys_cards[c["type"]] += 1 if c["type"] == "basic" else cloze_count(c["text"])
+    basic = col.find_cards(f'"note:{deck.CONCEPT_MODEL_NAME}"')
+    cloze = col.find_cards(f'"note:{deck.CLOZE_MODEL_NAME}"')
+    assert len(basic) == keys_cards["basic"]
+    assert len(cloze) == keys_cards["cloze"]
+    n_notes = len(col.find_notes(f'"note:{deck.CONCEPT_MODEL_NAME}"')) + len(col.find_notes(f'"note:{deck.CLOZE_MODEL_NAME}"'))
+    assert n_notes == len(concepts)
+    for cid in list(basic) + list(cloze):
+        card = col.get_card(cid)
+        assert col.decks.name(card.did) == deck_name
+        assert any(t.startswith("objective::") for t in card.note().tags)
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """The small spec built once at T0 and imported into a fresh collection."""
+    root = tmp_path_factory.mktemp("small")
+    spec_path = write_spec(root / "spec")
+    spec = choose(str(spec_path))
+    out = root / "out" / "test-deck.apkg"
+    out.parent.mkdir()
+    summary = deck.build_deck(spec, out, timestamp=T0)
+    col = open_collection(root / "col")
+    import_package(col, out)
+    yield {"root": root, "spec_path": spec_path, "spec": spec, "out": out, "summary": summary, "col": col}
+    col.close()
+
+
+# ---------------------------------------------------------------- the small deck
+
+
+def test_every_card_renders_and_shows_imported_pictures(small):
+    col, summary = small["col"], small["summary"]
+    assert col.card_count() == summary.cards and col.note_count() == summary.notes
+    assert check_renders(col) > 0
+    imported = {p.name for p in Path(col.media.dir()).iterdir()}
+    assert len(imported) == summary.pictures
+    assert all(re.fullmatch(r"bp-[0-9a-f]{16}\.svg", name) for name in imported)
+
+
+def test_answers_match_the_json_answer_key_of_the_same_spec_and_seed(small):
+    run = subprocess.run(
+        [sys.executable, "-m", "practice", "problems", str(small["spec_path"]), "--seed", str(SEED), "--json"],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+    )
+    problems = json.loads(run.stdout)["problems"]
+    assert max(len(p["answers"]) for p in problems) == 7  # the 7th slot is used
+    check_problem_cards(small["col"], problems, "Test Practice::Backward passes")
+
+
+def test_concept_cards_tags_and_decks(small):
+    col = small["col"]
+    concepts = load_concepts(small["spec"].concepts)
+    check_concept_cards(col, concepts, "Test Practice::Concepts")
+    tanh = col.get_note(col.find_notes("tag:op-tanh")[0])
+    assert {"local-derivatives", "op-tanh", "op::tanh", "objective::4"} <= set(tanh.tags)
+    assert "\\(1 - o^2\\)" in tanh["Back"]  # MathJax delimiters reach Anki untouched
+    names = {d.name for d in col.decks.all_names_and_ids()}
+    assert {"Test Practice", "Test Practice::Backward passes", "Test Practice::Concepts"} <= names
+    # the same op tag finds both the concept card and the problems that use tanh, when any do
+    assert col.find_notes("tag:op::tanh")
+
+
+def test_guids_come_from_identity_not_content(small):
+    col = small["col"]
+    problems = problem_set(small["spec"].entries, small["spec"].seed)
+    guids = {n.guid for n in problem_notes(col).values()}
+    import genanki
+
+    assert guids == {genanki.guid_for(deck.PROBLEM_GUID, p["id"]) for p in problems}
+    concept_guids = {col.get_note(nid).guid for nid in col.find_notes(f'-"note:{deck.PROBLEM_MODEL_NAME}"')}
+    assert concept_guids == {genanki.guid_for(deck.CONCEPT_GUID, c["key"]) for c in load_concepts(small["spec"].concepts)}
+    models = {m["id"]: m["name"] for m in col.models.all()}
+    assert models[deck.PROBLEM_MODEL_ID] == deck.PROBLEM_MODEL_NAME
+    assert models[deck.CONCEPT_MODEL_ID] == deck.CONCEPT_MODEL_NAME
+    assert models[deck.CLOZE_MODEL_ID] == deck.CLOZE_MODEL_NAME
+
+
+def test_rebuild_updates_in_place_and_a_new_seed_adds_problems(small, tmp_path, monkeypatch):
+    spec, summary = small["spec"], small["summary"]
+    col = open_collection(tmp_path / "col")
+    try:
+        import_package(col, small["out"])
+        some_id = sorted(problem_notes(col))[0]
+        assert problem_notes(col)[some_id].mod == T0
+
+        # Same spec and seed, later timestamp, one template and every question changed: updated, not duplicated.
+        edited = tmp_path / "templates"
+        shutil.copytree(templates_dir() / "anki", edited / "anki")
+        back = edited / "anki" / "problem_pass_back.html"
+        back.write_text(back.read_text().replace("Worked steps", "Every step"), encoding="utf-8")
+        monkeypatch.setattr("practice.resources.templates_dir", lambda: edited)
+        deck._env.cache_clear()
+        deck._macros.cache_clear()
+        original = deck.problem_fields
+
+        def changed(*args):
+            fields = original(*args)
+            fields["Question"] += "<p>(revised)</p>"
+            return fields
+
+        monkeypatch.setattr(deck, "problem_fields", changed)
+        later = tmp_path / "later.apkg"
+        deck.build_deck(spec, later, timestamp=T0 + 100)
+        monkeypatch.undo()
+        deck._env.cache_clear()
+        deck._macros.cache_clear()
+
+        log = import_package(col, later).log
+        assert len(log.new) == 0 and len(log.updated) == summary.notes
+        assert col.note_count() == summary.notes and col.card_count() == summary.cards
+        note = problem_notes(col)[some_id]
+        assert note.mod == T0 + 100 and "(revised)" in note["Question"]
+        pass_card = next(c for c in note.cards() if c.ord == PASS_ORD)
+        assert "Every step" in pass_card.answer()
+
+        # An older package never overwrites a newer note.
+        import_package(col, small["out"])
+        assert problem_notes(col)[some_id].mod == T0 + 100
+
+        # A new seed: new problem notes; the concept notes stay single.
+        other = tmp_path / "other.apkg"
+        deck.build_deck(choose(str(small["spec_path"]), seed=SEED + 1), other, timestamp=T0 + 200)
+        import_package(col, other)
+        assert len(problem_notes(col)) == 2 * summary.problems
+        assert col.note_count() == 2 * summary.problems + summary.concepts
+        check_renders(col)
+    finally:
+        col.close()
+
+
+def test_png_pictures(small, tmp_path):
+    spec = choose(str(small["spec_path"]))
+    spec.entries = spec.entries[:2]
+    out = tmp_path / "png.apkg"
+    summary = deck.build_deck(spec, out, image_format="png", timestamp=T0)
+    with zipfile.ZipFile(out) as zf:
+        names = json.loads(zf.read("media")).values()
+        assert names and all(n.endswith(".png") for n in names)
+        assert all(zf.read(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in json.loads(zf.read("media")))
+    col = open_collection(tmp_path / "col")
+    try:
+        import_package(col, out)
+        assert check_renders(col) > 0 and col.card_count() == summary.cards
+    finally:
+        col.close()
+
+
+def test_same_input_same_bytes(small, tmp_path):
+    a, b = tmp_path / "a.apkg", tmp_path / "b.apkg"
+    deck.build_deck(small["spec"], a, timestamp=T0)
+    deck.build_deck(small["spec"], b, timestamp=T0, progress=True)
+    assert a.read_bytes() == b.read_bytes()
+
+
+# ---------------------------------------------------------------- failures leave nothing behind
+
+
+def test_a_failure_or_ctrl_c_keeps_the_old_file_and_leaves_no_temp(small, tmp_path, monkeypatch):
+    out = tmp_path / "deck.apkg"
+    out.write_bytes(b"the previous deck")
+    for exc in (OSError("disk full"), KeyboardInterrupt()):
+
+        def broken(decks, media, path, timestamp, exc=exc):
+            Path(path).write_bytes(b"half a zip")
+            raise exc
+
+        monkeypatch.setattr(deck, "write_package", broken)
+        with pytest.raises(type(exc)):
+            deck.build_deck(small["spec"], out, timestamp=T0)
+        assert out.read_bytes() == b"the previous deck"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.apkg"]
+
+
+def test_too_many_answers_is_refused():
+    problem = {
+        "id": "x", "kind": "expression", "difficulty": "easy", "question": "find it.", "output": "L",
+        "nodes": [{"name": "L", "op": None, "inputs": [], "data": 1.0, "grad": 1.0}],
+        "answers": [{"name": f"a{i}.grad", "value": 1.0, "tolerance": 0.001} for i in range(deck.MAX_ANSWERS + 1)],
+        "steps": [],
+    }
+    with pytest.raises(UserError, match="room for 8"):
+        deck.problem_fields(problem, None, None)
+
+
+def cli(*args, cwd, env=None):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "practice", *args], capture_output=True, text=True, cwd=cwd, env=env)
+
+
+def test_no_dot_is_one_line_and_writes_nothing(tmp_path):
+    empty_bin, work = tmp_path / "bin", tmp_path / "work"
+    empty_bin.mkdir()
+    work.mkdir()
+    run = cli("deck", cwd=work, env={"PATH": str(empty_bin)})
+    assert run.returncode != 0
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Graphviz" in lines[0], run.stderr
+    assert list(work.iterdir()) == []
+
+
+def test_missing_output_folder_and_bad_options_are_one_line(tmp_path):
+    for args in (
+        ("deck", "-o", str(tmp_path / "nowhere" / "x.apkg")),
+        ("deck", "-o", str(tmp_path / "x.zip")),
+        ("deck", "--seed", "-1"),
+        ("deck", "no-such-spec"),
+        ("deck", "--image-format", "gif"),
+    ):
+        run = cli(*args, cwd=tmp_path)
+        lines = run.stderr.strip().splitlines()
+        assert run.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), (args, run.stderr)
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- the bundled lesson deck, once
+
+
+def test_default_build_is_the_lesson_deck(tmp_path):
+    run = cli("deck", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    out = tmp_path / "micrograd.apkg"
+    assert out.is_file() and [p.name for p in tmp_path.iterdir()] == ["micrograd.apkg"]
+    line = run.stdout.strip()
+    m = re.fullmatch(
+        r"wrote micrograd\.apkg: (\d+) notes \((\d+) problems, (\d+) concepts\), (\d+) cards, (\d+) pictures \(svg\), "
+        r"[\d.]+ [kM]B in [\d.]+ s",
+        line,
+    )
+    assert m, line
+    notes, n_problems, n_concepts, n_cards, n_pictures = map(int, m.groups())
+
+    spec = choose(None)
+    problems = problem_set(spec.entries, spec.seed)
+    concepts = load_concepts(default_concepts_path())
+    assert len(concepts) >= 30
+    assert (n_problems, n_concepts, notes) == (len(problems), len(concepts), len(problems) + len(concepts))
+
+    col = open_collection(tmp_path / "col")
+    try:
+        import_package(col, out)
+        assert col.note_count() == notes and col.card_count() == n_cards
+        assert len(list(Path(col.media.dir()).iterdir())) == n_pictures
+        check_renders(col)
+        check_problem_cards(col, problems, "Backprop Practice::Backward passes")
+        check_concept_cards(col, concepts, "Backprop Practice::Concepts")
+    finally:
+        col.close()
