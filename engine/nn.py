@@ -26,7 +26,7 @@ class Neuron(Module):
         self.act = act
 
     def __call__(self, x):
-        n = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        n = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)  # a wrong-length x is an error
         if self.act == "tanh":
             return n.tanh()
         if self.act == "relu":

@@ -10,6 +10,9 @@ class DomainError(ValueError):
 class Value:
     def __init__(self, data, label="", _children=(), _op=""):
         self.data = float(data)
+        if not math.isfinite(self.data):  # never a silent inf or nan
+            where = f"{_op}: the result" if _op else "a Value"
+            raise DomainError(f"{where} is not a finite number ({self.data})")
         self.grad = 0.0
         self.label = label
         self._backward = lambda: None

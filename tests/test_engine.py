@@ -2,6 +2,7 @@
 random graphs, topological order, domain errors and deep graphs."""
 
 import math
+import re
 import os
 import random
 import subprocess
@@ -663,3 +664,19 @@ def test_values_at_the_edge_of_the_domain_are_fine():
     assert (Value(-2.0) ** -2).data == 0.25
     assert (Value(-2.0) ** 2.0).data == 4.0  # a float exponent with an integer value is fine
     assert (Value(0.0) ** 2).data == 0.0
+
+
+@pytest.mark.parametrize(
+    "make,op",
+    [
+        (lambda: Value(1e200) * Value(1e200), "*"),
+        (lambda: Value(1e308) + Value(1e308), "+"),
+        (lambda: Value(-1e308) - Value(1e308), "-"),
+        (lambda: Value(1e300) / Value(1e-300), "/"),
+        (lambda: Value(float("inf")), "a Value"),
+        (lambda: Value(float("nan")), "a Value"),
+    ],
+)
+def test_overflow_and_non_finite_values_raise_naming_the_op(make, op):
+    with pytest.raises(DomainError, match=re.escape(op)):
+        make()
