@@ -29,8 +29,8 @@ def tolerance(value: float, difficulty: str, name: str) -> float:
     """How far a hand answer may be off: at least the display rounding, relative for large values."""
     if name == "estimate":
         return round(0.01 + 0.001 * abs(value), 6)
-    if difficulty == "hard" or difficulty == "custom":
-        return round(max(0.002, 0.002 * abs(value)), 6)
+    if difficulty == "hard" or difficulty == "custom":  # hand work rounds intermediates to 4 decimals
+        return round(max(0.001, 0.002 * abs(value)), 6)
     return round(max(0.001, 0.0001 * abs(value)), 6)
 
 
