@@ -1,0 +1,335 @@
+"""The `worksheet` command: PDFs read back through their text (pypdf), the manifest, HTML, and bad input.
+
+Typst writes math as math-italic Unicode, so every page's text is NFKC-normalised before it is searched.
+"""
+
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from practice import GENERATOR, worksheet
+from practice.cli import main
+from practice.generate import problem_set
+from practice.numbers import fmt
+from practice.record import leaves
+from practice.spec import Spec, choose
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
+
+CODE = re.compile(r"V\d{2,3}-[0-9A-Z]{4}")
+PAGE = re.compile(r"page (\d+) of (\d+)")
+
+
+def norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def pages(path) -> list[str]:
+    return [norm(p.extract_text()) for p in PdfReader(str(path)).pages]
+
+
+def by_version(texts: list[str]) -> dict[str, list[str]]:
+    """Page texts grouped by the version code printed on them (each page must carry exactly one)."""
+    groups = {}
+    for i, text in enumerate(texts):
+        codes = set(CODE.findall(text))
+        assert len(codes) == 1, f"page {i + 1} shows version codes {codes}"
+        groups.setdefault(codes.pop(), []).append(text)
+    return groups
+
+
+def answer_marker(answer: dict) -> str:
+    """Text the sheet prints on an answer line for this answer."""
+    name = answer["name"]
+    if name.endswith(".grad"):
+        return name
+    if name.endswith(".new"):
+        return "after the step"
+    return "estimate of"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Three versions of the bundled worksheet spec, with keys and manifest, made once for the module."""
+    folder = tmp_path_factory.mktemp("class")
+    spec = choose(None, default="worksheet")
+    summary = worksheet.build_worksheets(spec, 3, folder / "class.pdf", None, "a4", "pdf")
+    manifest = json.loads((folder / "class.json").read_text(encoding="utf-8"))
+    return {
+        "folder": folder,
+        "spec": spec,
+        "summary": summary,
+        "manifest": manifest,
+        "sheet": pages(folder / "class.pdf"),
+        "key": pages(folder / "class-key.pdf"),
+    }
+
+
+def test_files_and_summary(built):
+    folder, summary = built["folder"], built["summary"]
+    assert sorted(p.name for p in folder.iterdir()) == ["class-key.pdf", "class.json", "class.pdf"]
+    assert summary.versions == 3 and summary.problems == 15
+    assert summary.pages == len(built["sheet"]) and summary.key_pages == len(built["key"])
+    assert summary.smallest_font_pt >= worksheet.MIN_PRINT_PT
+
+
+@pytest.mark.parametrize("which", ["sheet", "key"])
+def test_every_page_shows_its_version_code_and_page_i_of_n(built, which):
+    groups = by_version(built[which])
+    assert list(groups) == [v["code"] for v in built["manifest"]["versions"]]
+    for code, texts in groups.items():
+        numbers = [PAGE.findall(t) for t in texts]
+        assert all(len(n) == 1 for n in numbers), f"{code}: a page lacks 'page i of n'"
+        assert [tuple(map(int, n[0])) for n in numbers] == [(i, len(texts)) for i in range(1, len(texts) + 1)]
+
+
+def test_sheet_has_title_header_instructions_and_given_values(built):
+    title = built["spec"].sections["worksheet"]["title"]
+    groups = by_version(built["sheet"])
+    for version in built["manifest"]["versions"]:
+        texts = groups[version["code"]]
+        first = flat(texts[0])
+        for word in (title, "Name", "Date", "Score", "Instructions", "4 decimal places"):
+            assert word in first
+        points = sum(len(p["answers"]) for p in version["problems"])
+        assert f"/ {points}" in first
+        whole = norm("\n".join(texts))
+        for number, problem in enumerate(version["problems"], 1):
+            assert f"Problem {number}" in whole
+            for leaf in leaves(problem["nodes"]):
+                assert re.search(rf"{re.escape(leaf['name'])}\s*=\s*{re.escape(norm(fmt(leaf['data'])))}", whole), leaf
+
+
+def test_answers_are_in_the_key_and_not_on_the_sheet(built):
+    sheets, keys = by_version(built["sheet"]), by_version(built["key"])
+    for version in built["manifest"]["versions"]:
+        sheet = "\n".join(sheets[version["code"]])
+        key = "\n".join(keys[version["code"]])
+        assert "Answer key" in key and "Answer key" not in sheet
+        for word in ("Worked steps", "±"):
+            assert word in key and word not in sheet
+        for number, problem in enumerate(version["problems"], 1):
+            assert f"Problem {number}" in key
+            for answer in problem["answers"]:
+                shown = norm(fmt(answer["value"]))
+                assert re.search(rf"{re.escape(answer['name'] if answer['name'].endswith('.grad') else '')}.*=\s*{re.escape(shown)}\s*±", key), (problem["id"], answer)
+            assert norm(problem["steps"][-1]).split(" = ")[0] in key
+
+
+def test_a_problem_never_splits_across_pages(built):
+    """Each problem's heading and all its answer lines are on one page."""
+    groups = by_version(built["sheet"])
+    for version in built["manifest"]["versions"]:
+        texts = groups[version["code"]]
+        for number, problem in enumerate(version["problems"], 1):
+            where = [i for i, t in enumerate(texts) if re.search(rf"Problem {number}\b", t)]
+            assert len(where) == 1
+            page = texts[where[0]]
+            rest = page[page.index(f"Problem {number}"):]
+            nxt = rest.find(f"Problem {number + 1}")
+            rest = rest if nxt < 0 else rest[:nxt]
+            for answer in problem["answers"]:
+                assert answer_marker(answer) in rest, (version["code"], number, answer["name"])
+
+
+def test_manifest_regenerates_every_version(built):
+    doc, spec = built["manifest"], built["spec"]
+    assert doc["format"] == "backprop-practice.worksheets/1"
+    assert doc["generator"] == GENERATOR
+    assert doc["spec"] == "worksheet" and doc["seed"] == spec.seed
+    codes = [v["code"] for v in doc["versions"]]
+    assert len(set(codes)) == 3 and all(CODE.fullmatch(c) for c in codes)
+    again = choose(doc["spec"], default="worksheet")
+    for v in doc["versions"]:
+        assert v["problems"] == problem_set(again.entries, v["seed"])
+    # distinct versions: no two share their problems
+    questions = [tuple(p["question"] for p in v["problems"]) for v in doc["versions"]]
+    assert len(set(questions)) == 3
+    # and the problems command shows the very same problems from a version's seed
+    v = doc["versions"][1]
+    out = subprocess.run([sys.executable, "-m", "practice", "problems", doc["spec"], "--seed", str(v["seed"]), "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    assert json.loads(out)["problems"] == v["problems"]
+
+
+def test_version_seeds_and_codes_are_stable():
+    assert worksheet.version_seed(1, 1) == worksheet.version_seed(1, 1) != worksheet.version_seed(1, 2)
+    assert worksheet.version_code(7, 0) == "V07-0000"
+    assert worksheet.version_code(7, 31 + 32 * 3) == "V07-Z300"
+    assert worksheet.version_code(123, 5, width=3) == "V123-5000"
+
+
+def test_letter_paper_through_the_cli(tmp_path):
+    out = tmp_path / "letter.pdf"
+    r = subprocess.run([sys.executable, "-m", "practice", "worksheet", "--paper", "letter", "--seed", "9", "-o", str(out)],
+                       capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("\n") == 1 and "1 version" in r.stdout
+    for path in (out, tmp_path / "letter-key.pdf"):
+        for page in PdfReader(str(path)).pages:
+            assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (612, 792)
+    assert json.loads((tmp_path / "letter.json").read_text())["seed"] == 9
+
+
+def test_every_kind_fits_a_page_at_readable_size():
+    """All kinds and difficulties on letter paper (the shorter page): Typst's measured height of each problem is
+    within our estimate, every problem that is not marked breakable fits the page, and no text is below 7 pt."""
+    import typst
+    from practice import draw
+    from practice.kinds import DIFFICULTIES, KINDS
+
+    entries = [{"kind": k, "difficulty": d, "count": 1, "index": i}
+               for i, (k, d) in enumerate((k, d) for k in KINDS for d in DIFFICULTIES)]
+    spec = Spec("all-kinds", Path("all-kinds"), "All kinds", 4, entries, sections={"worksheet": {}})
+    made = worksheet.make_versions(spec, 1)
+    made[0].pictures = draw.pictures(made[0].problems)
+    context, inputs = worksheet.views(spec, made, "letter", probe=True)
+    placed = {p["id"]: p for p in context["versions"][0]["problems"]}
+    room = worksheet.text_box("letter")[1]
+    for template, side in (("sheet.typ.j2", "question_picture"), ("key.typ.j2", "answer_picture")):
+        source = worksheet.render_template(template, context).encode()
+        found = json.loads(typst.query(source, "<probe>", field="value", sys_inputs=inputs, ignore_system_fonts=True))
+        assert len(found) == len(entries)
+        for probe in found:
+            place = placed[probe["id"]][side]
+            assert probe["height"] <= place["height"] + 0.5, (template, probe, place["height"])
+            assert place["breakable"] or probe["height"] <= room, (template, probe)
+            assert place["font"] >= worksheet.MIN_PRINT_PT
+        if template == "sheet.typ.j2":
+            assert not any(p[side]["breakable"] for p in placed.values())
+
+
+def test_html_is_one_self_contained_file_per_output(tmp_path):
+    out = tmp_path / "sheet.html"
+    spec = choose(None, default="worksheet")
+    summary = worksheet.build_worksheets(spec, 2, out, None, "letter", "html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet-key.html", "sheet.html", "sheet.json"]
+    assert summary.pages is None
+    codes = [v["code"] for v in json.loads((tmp_path / "sheet.json").read_text())["versions"]]
+    for path, words in ((out, ("Name", "Working")), (tmp_path / "sheet-key.html", ("Answer key", "Worked steps"))):
+        html = path.read_text(encoding="utf-8")
+        links = re.findall(r"""(?:src|href)\s*=\s*["']?([^"'\s>]+)""", html)
+        assert links and all(link.startswith(("data:", "#")) for link in links)
+        assert "<link" not in html and "@import" not in html
+        for code in codes:
+            assert html.count(f'id="{code}"') == 1
+        assert "@media print" in html and "break-inside: avoid" in html and "size: letter" in html
+        for word in words:
+            assert word in html
+    assert "Worked steps" not in out.read_text(encoding="utf-8")
+
+
+def test_format_follows_the_output_name(tmp_path):
+    assert worksheet.output_format(str(tmp_path / "a.html"), None) == "html"
+    assert worksheet.output_format(None, None) == "pdf"
+    assert worksheet.output_format("a.pdf", "pdf") == "pdf"
+
+
+def run_cli(capsys, *args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["worksheet", *args])
+    err = capsys.readouterr().err
+    return exit_info.value.code, err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--versions", "0"], "--versions must be from 1 to 500"),
+        (["--versions", "-3"], "--versions must be from 1 to 500"),
+        (["--versions", "501"], "--versions must be from 1 to 500"),
+        (["--paper", "a5"], "'a5' is not one of"),
+        (["--format", "docx"], "'docx' is not one of"),
+        (["--seed", "-1"], "--seed must be"),
+        (["no-such-spec"], "not found"),
+        (["--format", "html", "-o", "{tmp}/x.pdf"], "make them agree"),
+        (["-o", "{tmp}/missing/x.pdf"], "does not exist"),
+        (["-o", "{tmp}/same.pdf", "--key", "{tmp}/same.pdf"], "three different files"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, args, message):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    before = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        code, err = run_cli(capsys, *args)
+    finally:
+        os.chdir(before)
+    assert code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_dot_is_reported_before_any_work(tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(worksheet.UserError, match="Graphviz"):
+        worksheet.build_worksheets(choose(None, default="worksheet"), 1, tmp_path / "w.pdf", None, "a4", "pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fail_in", ["compile_typst", "manifest"])
+def test_a_failed_or_interrupted_run_leaves_no_file(tmp_path, monkeypatch, fail_in):
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(worksheet, fail_in, boom)
+    with pytest.raises(KeyboardInterrupt):
+        worksheet.build_worksheets(choose(None, default="worksheet"), 1, tmp_path / "w.pdf", None, "a4", "pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_leaves_neither_file(tmp_path, monkeypatch):
+    """All three files are written to temporaries first; a failure in the last leaves none of them."""
+    real = Path.write_bytes
+    calls = []
+
+    def flaky(self, data):
+        calls.append(self)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", flaky)
+    with pytest.raises(worksheet.UserError, match="No space left"):
+        worksheet.build_worksheets(choose(None, default="worksheet"), 1, tmp_path / "w.pdf", None, "a4", "pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_user_text_cannot_become_typst_code():
+    hostile = 'x" + eval("1") + "\\ #pagebreak() $ ] } // <# #> << >>\n'
+    literal = worksheet.typst_string(hostile)
+    assert literal.startswith('"') and literal.endswith('"') and "\n" not in literal
+    import typst
+
+    pdf = typst.compile(f"#({literal})".encode(), format="pdf", ignore_system_fonts=True)
+    text = norm(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+    assert 'eval("1")' in text and "#pagebreak()" in text
+
+
+def test_spec_text_is_printed_as_written(tmp_path):
+    """A title and instructions full of Typst syntax come out as plain text on the page."""
+    spec_file = tmp_path / "odd.yaml"
+    spec_file.write_text(
+        'title: "odd"\n'
+        'worksheet: {title: "Quiz #3: $x$ \\"hard\\" <b>", instructions: "Use [brackets], *stars* and a \\\\ backslash.", minutes: 5}\n'
+        "problems:\n  - {kind: local, difficulty: easy}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "odd.pdf"
+    worksheet.build_worksheets(choose(str(spec_file)), 1, out, None, "a4", "pdf")
+    text = flat("\n".join(pages(out)))
+    assert 'Quiz #3: $x$ "hard" <b>' in text
+    assert "Use [brackets], *stars* and a \\ backslash." in text
