@@ -14,13 +14,10 @@ from .errors import UserError
 from .resources import decks_dir
 
 KEY_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-CARD_FIELDS = {
-    "basic": {"front", "back"},
-    "cloze": {"text"},
-}
+CARD_FIELDS = {"basic": ("front", "back"), "cloze": ("text",)}
 COMMON_REQUIRED = {"key", "type", "objective"}
 OPTIONAL = {"extra", "tags", "check"}
-ALLOWED = COMMON_REQUIRED | OPTIONAL | CARD_FIELDS["basic"] | CARD_FIELDS["cloze"]
+ALLOWED = COMMON_REQUIRED | OPTIONAL | set(CARD_FIELDS["basic"]) | set(CARD_FIELDS["cloze"])
 TEXT_FIELDS = ("front", "back", "text", "extra")
 CHECK_FIELDS = {"program", "values", "expect"}
 FUNCTIONS = ("tanh", "exp", "relu", "log", "sigmoid")
@@ -110,14 +107,15 @@ def _validate_card(path, index, card, keys):
     if unknown:
         fail(unknown[0], f"is not allowed; allowed fields: {', '.join(sorted(ALLOWED))}")
     kind = card.get("type")
-    if kind not in CARD_FIELDS:
+    if not isinstance(kind, str) or kind not in CARD_FIELDS:
         fail("type", f"must be 'basic' or 'cloze'; got {_short(kind)}")
-    for field in sorted(COMMON_REQUIRED | CARD_FIELDS[kind]):
+    for field in sorted(COMMON_REQUIRED) + list(CARD_FIELDS[kind]):
         if field not in card:
             fail(field, f"is required for a {kind} card")
     other = CARD_FIELDS["cloze" if kind == "basic" else "basic"]
-    for field in sorted(other & set(card)):
-        fail(field, f"belongs to the other card type; a {kind} card uses {' and '.join(sorted(CARD_FIELDS[kind]))}")
+    for field in other:
+        if field in card:
+            fail(field, f"belongs to the other card type; a {kind} card uses {' and '.join(CARD_FIELDS[kind])}")
 
     for field in TEXT_FIELDS:
         if field in card:
@@ -139,6 +137,7 @@ def _validate_card(path, index, card, keys):
 
     if "check" in card:
         _validate_check(card["check"], fail)
+    card.setdefault("tags", [])
 
 
 def _validate_check(check, fail):
