@@ -1,14 +1,16 @@
 """The command line: one command per verb, each a thin layer over the pipeline's stages."""
 
 import json
+import os
 import signal
 import sys
 
 import click
 
 from . import GENERATOR, __version__
-from .errors import UserError
+from .errors import Interrupted, UserError, one_line, short
 from .spec import MAX_PROBLEMS as MAX_COUNT
+from .spec import MAX_SEED
 
 
 def _seed_option(f):
@@ -100,28 +102,143 @@ for _module in ("deck", "worksheet", "quiz"):
     cli.add_command(__import__(f"practice.{_module}", fromlist=["command"]).command)
 
 
+# What a bad option value should be, added to click's own message ("'1.5' is not a valid integer").
+PARAM_HINTS = {"seed": f"a whole number from 0 to {MAX_SEED}", "count": f"a whole number from 1 to {MAX_COUNT}"}
+MAX_MESSAGE = 400  # characters: a message quoting a huge argument is cut, so it stays one readable line
+
+
+def _on_signal(signum, frame):
+    raise Interrupted(signum, "interrupted" if signum == signal.SIGINT else "terminated")
+
+
+def _catch_signals() -> dict:
+    """Ctrl-C and SIGTERM raise Interrupted wherever the program is, so cleanup (atomic_path) runs.
+    A signal the parent told us to ignore (nohup, `&` in a script) stays ignored."""
+    previous = {}
+    for name in ("SIGINT", "SIGTERM"):
+        signum = getattr(signal, name, None)
+        try:
+            if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, _on_signal)
+        except (ValueError, OSError):  # not the main thread: leave Python's handling alone
+            pass
+    return previous
+
+
+def _restore_signals(previous: dict) -> None:
+    for signum, handler in previous.items():
+        try:
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        except (ValueError, OSError):
+            pass
+
+
+def _ignore_signals() -> None:
+    """On the way out: a late Ctrl-C must not interrupt the one-line message or print a traceback."""
+    for name in ("SIGINT", "SIGTERM"):
+        try:
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+def _flush_stdout() -> bool:
+    """Flush now, so a full disk is reported as one line rather than "Exception ignored ..." at exit.
+    Returns False, and points stdout at /dev/null so the exit-time flush stays quiet, when it fails."""
+    try:
+        sys.stdout.flush()
+        return True
+    except OSError:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return False
+
+
+def _fail(message: str, code: int):
+    _ignore_signals()
+    text = one_line(message)
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 3] + "..."
+    click.echo(f"error: {text}", err=True)
+    sys.exit(code)
+
+
+def _interrupted(what: str, code: int):
+    # On a terminal the shell has echoed ^C: start a fresh line. Piped, stderr is exactly one line.
+    _ignore_signals()
+    click.echo(("\n" if sys.stderr.isatty() else "") + what, err=True)
+    sys.exit(code)
+
+
+def _param_hint(name) -> str | None:
+    if name == "versions":  # the worksheet's own limit, looked up only when needed
+        from .worksheet import MAX_VERSIONS
+
+        return f"a whole number from 1 to {MAX_VERSIONS}"
+    return PARAM_HINTS.get(name)
+
+
+def _click_message(exc: click.ClickException) -> str:
+    message = exc.format_message()
+    ctx = getattr(exc, "ctx", None)
+    param = getattr(exc, "param", None)
+    hint = _param_hint(param.name) if isinstance(exc, click.BadParameter) and param is not None else None
+    if hint:
+        message = f"{message.rstrip('.')}; give {hint}"
+    if isinstance(exc, click.NoSuchOption):
+        message = f"No such option {short(exc.option_name, 40)}."
+    if isinstance(exc, click.NoSuchOption) and ctx is not None and ctx.info_name == "solve":
+        message += " (a PROGRAM that starts with '-' goes after --, as in: solve -- \"-a*b\" a=1 b=2)"
+    elif ctx is not None and ctx.parent is not None:
+        message += f" (see 'backprop-practice {ctx.info_name} --help')"
+    return message
+
+
 def main(argv=None):
-    """Run the CLI: errors become one line on stderr and a non-zero exit, never a traceback."""
+    """Run the CLI: errors become one line on stderr and a non-zero exit, never a traceback.
+
+    Ctrl-C (SIGINT) prints "interrupted" and exits 130, SIGTERM "terminated" and 143, after cleanup has
+    removed any temporary file. Set BACKPROP_PRACTICE_DEBUG=1 to see the traceback of an internal error."""
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `problems | head` ends quietly
     args = sys.argv[1:] if argv is None else list(argv)
     if not args:
         click.echo(cli.get_help(click.Context(cli, info_name="backprop-practice")))
         return
+    previous = _catch_signals()
     try:
         cli.main(args=args, prog_name="backprop-practice", standalone_mode=False)
+        sys.stdout.flush()
     except UserError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _fail(str(exc), exc.exit_code)
     except click.ClickException as exc:
-        hint = f" (see 'backprop-practice {exc.ctx.info_name} --help')" if getattr(exc, "ctx", None) and exc.ctx.parent else ""
-        click.echo(f"error: {exc.format_message()}{hint}", err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+        _fail(_click_message(exc), exc.exit_code)
+    except Interrupted as exc:
+        _interrupted(str(exc), exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):  # when no handler could be installed
+        _interrupted("interrupted", 130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except OSError as exc:  # writing stdout to a full disk, or a file error nothing else caught
+        _flush_stdout()
+        where = f"{exc.filename}: " if exc.filename else "cannot write the output: "
+        _fail(f"{where}{exc.strerror or exc}", 1)
+    except RecursionError:
+        _fail("the input is nested too deeply to handle; simplify it", 1)
+    except MemoryError:
+        _fail("out of memory; ask for fewer or smaller problems", 1)
+    except Exception as exc:  # a bug: still one line, and how to see more
+        if os.environ.get("BACKPROP_PRACTICE_DEBUG"):
+            raise
+        _fail(
+            f"internal error (a bug; please report it): {type(exc).__name__}: {exc} "
+            "(run with BACKPROP_PRACTICE_DEBUG=1 for the traceback)",
+            1,
+        )
+    finally:
+        if argv is None:
+            _ignore_signals()  # the process ends now; nothing is left to interrupt
+        else:
+            _restore_signals(previous)  # called in-process (tests): leave the caller's handlers as they were

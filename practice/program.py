@@ -3,15 +3,31 @@
 import ast
 import math
 import re
+import sys
+from contextlib import contextmanager
 
 from engine import DomainError, Value
 
-from .errors import UserError
+from .errors import UserError, short
 
 FUNCTIONS = ("tanh", "exp", "relu", "log", "sigmoid")
 BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_NODES = 2000
+MAX_PROGRAM_CHARS = 100_000
+# What people copy from a question or a worked step (`L = b × h`, `a = −2.1`, `e^2`), in solve syntax.
+TYPOGRAPHY = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u22c5": "*", "\u00b7": "*", "\u00f7": "/", "^": "**", "\u00a0": " "})
+
+
+@contextmanager
+def _deep_enough():
+    """Room on the Python stack for MAX_NODES nested operations (the builder recurses once per operation)."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 3 * MAX_NODES + 1000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
 
 
 def _what(node: ast.AST) -> str:
@@ -37,7 +53,10 @@ class Builder:
     def number(self, node) -> float | None:
         """A numeric literal, allowing a leading minus: 3, 2.5, -1."""
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            return float(node.value)
+            try:
+                return float(node.value)
+            except OverflowError:
+                raise UserError(f"the number {short(node.value, 20)} is too large for a float") from None
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             inner = self.number(node.operand)
             if inner is not None:
@@ -105,15 +124,16 @@ def parse_values(pairs) -> dict[str, float]:
     values = {}
     for pair in pairs:
         name, eq, text = pair.partition("=")
-        name, text = name.strip(), text.strip()
+        name, text = name.strip(), text.strip().translate(TYPOGRAPHY)
         if not eq or not NAME.match(name):
-            raise UserError(f"{pair!r} is not NAME=VALUE, e.g. a=2")
+            raise UserError(f"{short(pair)} is not NAME=VALUE with a plain name (letters, digits, _), e.g. a=2")
+        shown = text if text.isprintable() and len(text) <= 40 else short(text, 40)
         try:
             value = float(text)
         except ValueError:
-            raise UserError(f"{name}={text} is not a number; write e.g. {name}=2 or {name}=-0.5") from None
+            raise UserError(f"{name}={shown} is not a number; write e.g. {name}=2 or {name}=-0.5") from None
         if not math.isfinite(value):
-            raise UserError(f"{name}={text}: values must be finite numbers")
+            raise UserError(f"{name}={shown}: values must be finite numbers")
         if name in values:
             raise UserError(f"{name} is given twice")
         values[name] = value
@@ -122,15 +142,34 @@ def parse_values(pairs) -> dict[str, float]:
 
 def build(program: str, values: dict[str, float]) -> Value:
     """Build the graph of `program` (statements separated by ';' or new lines; the last is the output)."""
-    text = "\n".join(line.strip() for line in program.replace(";", "\n").splitlines()).strip()
+    if len(program) > MAX_PROGRAM_CHARS:
+        raise UserError(f"the program is too long: at most {MAX_PROGRAM_CHARS:,} characters")
+    text = "\n".join(line.strip() for line in program.translate(TYPOGRAPHY).replace(";", "\n").splitlines()).strip()
     if not text:
         raise UserError("the program is empty; write an expression such as (a*b + c)*f")
+    odd = next((c for c in text if not c.isascii() or not (c.isprintable() or c.isspace())), None)
+    if odd is not None:
+        raise UserError(
+            f"the program has the character {odd!r} (U+{ord(odd):04X}); use names, numbers, + - * / ** and ( )"
+        )
     try:
         tree = ast.parse(text, mode="exec")
     except SyntaxError as exc:
+        if "digits" in str(exc.msg):  # Python's limit on the length of an integer literal
+            raise UserError(f"a number in the program has too many digits (statement {exc.lineno})") from None
         raise UserError(f"syntax error in the program: {exc.msg} (statement {exc.lineno})") from None
-    except ValueError as exc:
-        raise UserError(f"the program cannot be read: {exc}") from None
+    except (ValueError, OverflowError) as exc:
+        raise UserError(f"the program cannot be read: {short(str(exc), 100)}") from None
+    except (RecursionError, MemoryError):
+        raise UserError("the program is nested too deeply; split it into statements such as e = a*b; L = e + c") from None
+    with _deep_enough():
+        try:
+            return _build_tree(tree, values)
+        except RecursionError:
+            raise UserError("the program is nested too deeply; split it into statements such as e = a*b; L = e + c") from None
+
+
+def _build_tree(tree: ast.Module, values: dict[str, float]) -> Value:
     if not tree.body:
         raise UserError("the program is empty; write an expression such as (a*b + c)*f")
     builder = Builder(values)
