@@ -8,6 +8,7 @@ existing target untouched.
 
 import os
 import signal
+import threading
 import stat
 import tempfile
 from contextlib import contextmanager
@@ -82,17 +83,33 @@ def _remove(tmp: str) -> None:
 
 @contextmanager
 def _signals_held():
-    """Hold Ctrl-C and SIGTERM back (they arrive when the block ends), where the OS allows it."""
-    held = {getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name)}
-    try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):
-        old = None
+    """Hold Ctrl-C and SIGTERM back until the block ends, then act on them as before.
+
+    Python runs signal handlers in the main thread only, so swapping the handlers for recorders holds a
+    signal back whichever thread the OS delivers it to."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {}
+    for name in ("SIGINT", "SIGTERM"):
+        sig = getattr(signal, name, None)
+        handler = signal.getsignal(sig) if sig is not None else None
+        if handler in (None, signal.SIG_IGN):
+            continue
+        previous[sig] = handler
+        signal.signal(sig, lambda signum, frame: caught.append(signum))
     try:
         yield
     finally:
-        if old is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if caught:
+            handler = previous[caught[0]]
+            if callable(handler):
+                handler(caught[0], None)
+            else:  # SIG_DFL: let the signal do what it would have done
+                signal.raise_signal(caught[0])
 
 
 @contextmanager

@@ -496,6 +496,8 @@ def command(spec, out, seed, image_format):
     from .spec import choose
 
     chosen = choose(spec, seed=seed)
+    if out is not None and not out.strip():
+        raise UserError("-o needs a file name")
     out_path = Path(out) if out else Path(f"{Path(chosen.name).stem}.apkg")
     started = time.monotonic()
     summary = build_deck(chosen, out_path, image_format, progress=sys.stderr.isatty())

@@ -57,6 +57,7 @@ FORMATS = ("svg", "png")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_JOBS = 8
 DOT_TIMEOUT_S = 300
+MAX_DRAWN_NODES = 300  # `solve --graph`: past this a picture is neither readable nor quick to lay out
 
 
 class Picture(NamedTuple):
@@ -424,6 +425,8 @@ def write_answer_picture(problem: dict, path) -> None:
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise UserError(f"cannot draw to {path}: give a file name ending in .svg or .png")
+    if len(problem["nodes"]) > MAX_DRAWN_NODES:
+        raise UserError(f"the graph has {len(problem['nodes'])} nodes, too many to draw readably (at most {MAX_DRAWN_NODES})")
     require_dot()
     check_writable(path)
     data = render([dot_source(problem, answer=True)], fmt, [f"the graph of {problem.get('id', 'the problem')}"])[0]

@@ -456,9 +456,13 @@ def command(spec, seed, fmt, image_format, out):
     from .spec import choose
 
     chosen = choose(spec, seed=seed)
+    if out is not None and not out.strip():
+        raise UserError("-o needs a file name")
+    if out and Path(out).suffix.lower() != EXTENSIONS[fmt]:
+        raise UserError(f"-o {out} must end in {EXTENSIONS[fmt]} for --format {fmt}")
     path = Path(out) if out else default_output(chosen, fmt)
     check(chosen, path, fmt, image_format)
-    if fmt == "gift":
-        click.echo("note: GIFT carries no pictures; the questions state every given value and statement instead", err=True)
     summary = build_quiz(chosen, path, fmt, image_format)
     click.echo(summary.line())
+    if fmt == "gift":  # after the work, so an error is still the only line on stderr
+        click.echo("note: GIFT carries no pictures; the questions state every given value and statement instead", err=True)

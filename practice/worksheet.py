@@ -12,15 +12,16 @@ import json
 import os
 import re
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from .errors import UserError
+from .spec import MAX_PROBLEMS
 
 MAX_VERSIONS = 500
+SUFFIXES = {"pdf": (".pdf",), "html": (".html", ".htm")}
 PAPERS = {"a4": "a4", "letter": "us-letter"}  # our name -> Typst's paper name
 FORMATS = ("pdf", "html")
 MANIFEST_FORMAT = "backprop-practice.worksheets/1"
@@ -440,6 +441,11 @@ def output_paths(out, key, fmt: str) -> tuple[Path, Path, Path]:
     from .atomic import check_writable
 
     suffix = "." + fmt
+    for given, option in ((out, "-o"), (key, "--key")):
+        if given is not None and not str(given).strip():
+            raise UserError(f"{option} needs a file name")
+        if given and Path(given).suffix.lower() not in SUFFIXES[fmt]:
+            raise UserError(f"{option} {given} must end in {' or '.join(SUFFIXES[fmt])} for --format {fmt}")
     out = Path(out) if out else Path(f"worksheet{suffix}")
     key = Path(key) if key else out.with_name(f"{out.stem}-key{out.suffix or suffix}")
     manifest = out.with_suffix(".json")
@@ -502,7 +508,7 @@ def build_worksheets(spec, versions: int, out=None, key=None, paper: str = "a4",
     each atomically, so a failed or interrupted run leaves none of them (and no temporary file).
     """
     from . import draw
-    from .atomic import atomic_path
+    from .atomic import atomic_paths
 
     started = time.perf_counter()
     check_versions(versions)
@@ -510,6 +516,11 @@ def build_worksheets(spec, versions: int, out=None, key=None, paper: str = "a4",
         raise UserError(f"unknown paper {paper!r}; choose {' or '.join(PAPERS)}")
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}; choose {' or '.join(FORMATS)}")
+    if versions * spec.total > MAX_PROBLEMS:
+        raise UserError(
+            f"{versions} versions of {spec.total} problems is {versions * spec.total} problems; the most one run makes "
+            f"is {MAX_PROBLEMS}: use fewer versions or a smaller spec"
+        )
     paths = output_paths(out, key, fmt)
     draw.require_dot()
     if fmt == "pdf":
@@ -529,8 +540,7 @@ def build_worksheets(spec, versions: int, out=None, key=None, paper: str = "a4",
     sheet, key_doc, context = render_outputs(spec, made, paper, fmt)
     doc = (json.dumps(manifest(spec, made), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
-    with ExitStack() as stack:  # all three to temporary files first; renamed only when every one is whole
-        temps = [stack.enter_context(atomic_path(p)) for p in paths]
+    with atomic_paths(paths) as temps:  # all three written first, then renamed together: old set or new set
         for path, tmp, data in zip(paths, temps, (sheet, key_doc, doc)):
             try:
                 tmp.write_bytes(data)

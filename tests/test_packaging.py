@@ -17,6 +17,10 @@ def test_plain_install_finds_its_data_outside_the_checkout(tmp_path):
     )
     for rel in ("practice/templates/problems.txt.j2", "practice/decks/micrograd.yaml", "practice/decks/concepts.yaml", "engine/value.py"):
         assert (target / rel).is_file(), rel
+    for folder in ("templates", "decks"):  # every data file of the checkout travels, subfolders included
+        for source in (ROOT / folder).rglob("*"):
+            if source.is_file():
+                assert (target / "practice" / folder / source.relative_to(ROOT / folder)).is_file(), source
     env = {**os.environ, "PYTHONPATH": str(target)}
     run = subprocess.run(
         [sys.executable, "-m", "practice", "problems", "micrograd", "--kind", "local", "--count", "2", "--json"],
