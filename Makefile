@@ -1,5 +1,5 @@
 # Two commands for a fresh Debian or Ubuntu machine with Python 3.11:
-#   make demo   build the bundled lesson deck (backprop-practice.apkg) in this folder
+#   make demo   build the bundled lesson deck (micrograd.apkg) in this folder
 #   make test   run the whole test suite
 # Both set up what they need: Graphviz (apt-get, when `dot` is missing) and a virtual environment in .venv.
 
