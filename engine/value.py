@@ -164,20 +164,19 @@ class Value:
 
     def topo(self):
         """Every node of the graph ending here, each after all of its inputs (iterative, so deep graphs are fine)."""
-        order, seen = [], set()
-        stack = [(self, False)]
+        order, seen = [], {self}
+        stack = [self]
+        push, pop, add, emit = stack.append, stack.pop, seen.add, order.append
         while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.append((node, True))
-            for child in reversed(node._prev):
-                if id(child) not in seen:
-                    stack.append((child, False))
+            for child in stack[-1]._prev:  # the first input not yet placed: place it (a leaf at once) or go into it
+                if child not in seen:
+                    add(child)
+                    if child._prev:
+                        push(child)
+                        break
+                    emit(child)
+            else:  # every input placed: the node itself
+                emit(pop())
         return order
 
     def backward(self, grad=1.0):
