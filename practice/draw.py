@@ -56,6 +56,7 @@ INPUT_ROLES = {"-": ("+", numbers.MINUS), "/": ("num", "den")}
 FORMATS = ("svg", "png")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_JOBS = 8
+BATCH_MAX = 200  # graphs per dot process: dot's and our memory stay bounded, and the cores stay evenly loaded
 DOT_TIMEOUT_S = 300
 MAX_DRAWN_NODES = 300  # `solve --graph`: past this a picture is neither readable nor quick to lay out
 
@@ -362,9 +363,9 @@ def render(sources: list[str], fmt: str = "svg", names: list[str] | None = None)
         return []
     args = _dot_args(require_dot(), fmt)
     jobs = _jobs(len(sources))
-    size = math.ceil(len(sources) / jobs)
+    size = min(BATCH_MAX, math.ceil(len(sources) / jobs))
     batches = [sources[i : i + size] for i in range(0, len(sources), size)]
-    with ThreadPoolExecutor(max_workers=len(batches)) as pool:
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
         parts = list(pool.map(lambda batch: _render_batch(args, fmt, batch), batches))
     results = [doc for part in parts for doc, _ in part]
     failures = [
