@@ -310,60 +310,6 @@ def _zip_time(timestamp: float) -> tuple:
     return max(time.gmtime(timestamp)[:6], (1980, 1, 1, 0, 0, 0))
 
 
-def write_package(decks, media: dict[str, bytes], path: Path, timestamp: float) -> None:
-    """What genanki's Package.write_to_file does, but with the media taken from memory, the collection built
-    in a temporary folder that is always removed, compression on, and the same bytes for the same input."""
-    import itertools
-    import sqlite3
-    import tempfile
-    import zipfile
-
-    import genanki
-
-    package = genanki.Package(decks)
-    when = _zip_time(timestamp)
-    with tempfile.TemporaryDirectory(prefix="backprop-practice-") as work:
-        db = Path(work) / "collection.anki2"
-        conn = sqlite3.connect(db)
-        try:
-            package.write_to_db(conn.cursor(), timestamp, itertools.count(int(timestamp * 1000)))
-            conn.commit()
-        finally:
-            conn.close()
-        entries = [("collection.anki2", db.read_bytes())]
-        entries.append(("media", json.dumps({str(i): name for i, name in enumerate(media)}).encode()))
-        entries += [(str(i), data) for i, data in enumerate(media.values())]
-        with zipfile.ZipFile(path, "w") as zf:
-            for name, data in entries:
-                info = zipfile.ZipInfo(name, date_time=when)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                zf.writestr(info, data)
-
-
-def _problems(spec, bar) -> list[dict]:
-    """The spec's problem set (entry by entry, for the progress bar: the same problems as problem_set of all),
-    checked to fit the note type."""
-    from .generate import problem_set
-
-    problems = []
-    for j, entry in enumerate(spec.entries):
-        problems += problem_set([dict(entry, index=entry.get("index", j))], spec.seed)
-        if bar is not None:
-            bar.update(entry["count"])
-    seen = set()
-    for problem in problems:
-        if len(problem["answers"]) > MAX_ANSWERS:
-            raise UserError(
-                f"problem {problem['id']} asks for {len(problem['answers'])} answers; "
-                f"a deck note has room for {MAX_ANSWERS}"
-            )
-        if problem["id"] in seen:
-            raise UserError(f"problem {problem['id']} appears twice in the set; change the spec's seed")
-        seen.add(problem["id"])
-    return problems
-
-
 def _pictures(problems, image_format, bar):
     """(question, answer) pictures per problem: one render call, or about 50 when a progress bar is shown."""
     from .draw import pictures
@@ -377,6 +323,100 @@ def _pictures(problems, image_format, bar):
         out += pictures(part, image_format)
         bar.update(len(part))
     return out
+
+
+STREAM_CHUNK = 200  # problems generated, drawn and written at a time: memory stays flat however many
+
+
+def _problem_chunks(spec, size):
+    """The spec's problem set (the same problems in the same order as problem_set), `size` at a time,
+    each checked to fit the note type and to be new in the set."""
+    from .generate import iter_problems
+
+    seen, part = set(), []
+    for problem in iter_problems(spec.entries, spec.seed):
+        if len(problem["answers"]) > MAX_ANSWERS:
+            raise UserError(
+                f"problem {problem['id']} asks for {len(problem['answers'])} answers; "
+                f"a deck note has room for {MAX_ANSWERS}"
+            )
+        if problem["id"] in seen:
+            raise UserError(f"problem {problem['id']} appears twice in the set; change the spec's seed")
+        seen.add(problem["id"])
+        part.append(problem)
+        if len(part) == size:
+            yield part
+            part = []
+    if part:
+        yield part
+
+
+class _PackageWriter:
+    """The .apkg, streamed: what genanki's Package.write_to_file does, but notes go into the collection as
+    they come and pictures into one spill file, so memory stays flat however many problems; the collection is
+    built in a temporary folder that is always removed; finish() zips it, compressed, with the same bytes for
+    the same input (the collection, the media map, then the media in first-use order)."""
+
+    def __init__(self, path: Path, timestamp: float):
+        self.path, self.timestamp = Path(path), timestamp
+
+    def __enter__(self):
+        import itertools
+        import sqlite3
+        import tempfile
+
+        from genanki.apkg_col import APKG_COL
+        from genanki.apkg_schema import APKG_SCHEMA
+
+        self._work = tempfile.TemporaryDirectory(prefix="backprop-practice-")
+        self._dir = Path(self._work.name)
+        self._db = self._dir / "collection.anki2"
+        self._conn = sqlite3.connect(self._db)
+        self._cursor = self._conn.cursor()
+        self._cursor.executescript(APKG_SCHEMA)
+        self._cursor.executescript(APKG_COL)
+        self._ids = itertools.count(int(self.timestamp * 1000))
+        self.media: dict[str, tuple[int, int]] = {}  # name -> (offset, size) in the spill file, in first-use order
+        self._spill = open(self._dir / "media", "w+b")  # one file: thousands of small ones are slow to write
+        return self
+
+    def __exit__(self, *exc):
+        self._spill.close()
+        self._conn.close()
+        self._work.cleanup()
+
+    def add_deck(self, deck) -> None:
+        """The deck and the models added to it; its notes come through add_note."""
+        deck.write_to_db(self._cursor, self.timestamp, self._ids)
+
+    def add_note(self, deck, note) -> None:
+        note.write_to_db(self._cursor, self.timestamp, deck.deck_id, self._ids)
+
+    def add_media(self, name: str, data: bytes) -> None:
+        if name not in self.media:
+            self.media[name] = (self._spill.tell(), len(data))
+            self._spill.write(data)
+
+    def finish(self) -> None:
+        import zipfile
+
+        self._conn.commit()
+        when = _zip_time(self.timestamp)
+        self._spill.flush()
+
+        def entries():
+            yield "collection.anki2", self._db.read_bytes()
+            yield "media", json.dumps({str(i): name for i, name in enumerate(self.media)}).encode()
+            for i, (offset, size) in enumerate(self.media.values()):
+                self._spill.seek(offset)
+                yield str(i), self._spill.read(size)
+
+        with zipfile.ZipFile(self.path, "w") as zf:
+            for name, data in entries():
+                info = zipfile.ZipInfo(name, date_time=when)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, data)
 
 
 def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | None = None, progress: bool = False) -> Summary:
@@ -412,29 +452,31 @@ def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | Non
         if progress
         else nullcontext(None)
     )
-    with bar_cm as bar:
-        problems = _problems(spec, bar)
-        pics = _pictures(problems, image_format, bar)
-
+    with bar_cm as bar, atomic_path(out_path) as tmp, _PackageWriter(tmp, timestamp) as writer:
         problem_deck = genanki.Deck(stable_id("deck", problem_deck_name), problem_deck_name)
-        media: dict[str, bytes] = {}
-        cards = 0
-        for problem, (qpic, apic) in zip(problems, pics):
-            media.setdefault(qpic.name, qpic.data)
-            media.setdefault(apic.name, apic.data)
-            fields = problem_fields(problem, qpic, apic)
-            note = genanki.Note(
-                model=problem_model,
-                fields=[fields[name] for name in problem_field_names()],
-                tags=problem_tags(problem),
-                guid=genanki.guid_for(PROBLEM_GUID, problem["id"]),
-            )
-            cards += len(note.cards)
-            problem_deck.add_note(note)
-        decks = [problem_deck]
+        problem_deck.add_model(problem_model)
+        writer.add_deck(problem_deck)
+        cards = problems = 0
+        for part in _problem_chunks(spec, STREAM_CHUNK):  # generate, draw and write a chunk at a time
+            for problem, (qpic, apic) in zip(part, _pictures(part, image_format, None)):
+                writer.add_media(qpic.name, qpic.data)
+                writer.add_media(apic.name, apic.data)
+                fields = problem_fields(problem, qpic, apic)
+                note = genanki.Note(
+                    model=problem_model,
+                    fields=[fields[name] for name in problem_field_names()],
+                    tags=problem_tags(problem),
+                    guid=genanki.guid_for(PROBLEM_GUID, problem["id"]),
+                )
+                cards += len(note.cards)
+                writer.add_note(problem_deck, note)
+            problems += len(part)
+            if bar is not None:
+                bar.update(2 * len(part))
 
         if concepts:
             concept_deck = genanki.Deck(stable_id("deck", concept_deck_name), concept_deck_name)
+            notes = []
             for card in concepts:
                 if card["type"] == "cloze":
                     model, values = cloze_model, [card["text"], card.get("extra", "")]
@@ -447,15 +489,17 @@ def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | Non
                     guid=genanki.guid_for(CONCEPT_GUID, card["key"]),
                 )
                 cards += len(note.cards)
-                concept_deck.add_note(note)
-            decks.append(concept_deck)
-
-        with atomic_path(out_path) as tmp:
-            write_package(decks, media, tmp, timestamp)
-            size = tmp.stat().st_size
+                concept_deck.add_model(model)  # the models in the order the notes use them, as genanki does
+                notes.append(note)
+            writer.add_deck(concept_deck)
+            for note in notes:
+                writer.add_note(concept_deck, note)
+        media = writer.media
+        writer.finish()
+        size = tmp.stat().st_size
         if bar is not None:
             bar.update(1)
-    return Summary(out_path, len(problems), len(concepts), cards, len(media), size, image_format)
+    return Summary(out_path, problems, len(concepts), cards, len(media), size, image_format)
 
 
 def _size_text(size: int) -> str:

@@ -114,15 +114,18 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
     raise RuntimeError(f"no acceptable {difficulty} {kind} problem in {MAX_DRAWS} draws (seed {seed})")
 
 
-def problem_set(entries, seed: int) -> list[dict]:
-    """A spec's mix from a seed. Problem i of entry j depends only on (seed, j, kind, difficulty, i)."""
-    problems = []
+def iter_problems(entries, seed: int):
+    """problem_set one problem at a time, for callers that stream."""
     for j, entry in enumerate(entries):
         index = entry.get("index", j)
         for i in range(entry["count"]):
             s = derive_seed(seed, index, entry["kind"], entry["difficulty"], i)
-            problems.append(make_problem(entry["kind"], entry["difficulty"], s))
-    return problems
+            yield make_problem(entry["kind"], entry["difficulty"], s)
+
+
+def problem_set(entries, seed: int) -> list[dict]:
+    """A spec's mix from a seed. Problem i of entry j depends only on (seed, j, kind, difficulty, i)."""
+    return list(iter_problems(entries, seed))
 
 
 def document(problems: list[dict], seed) -> dict:

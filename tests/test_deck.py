@@ -338,11 +338,11 @@ def test_a_failure_or_ctrl_c_keeps_the_old_file_and_leaves_no_temp(small, tmp_pa
     out.write_bytes(b"the previous deck")
     for exc in (OSError("disk full"), KeyboardInterrupt()):
 
-        def broken(decks, media, path, timestamp, exc=exc):
-            Path(path).write_bytes(b"half a zip")
+        def broken(writer, exc=exc):
+            Path(writer.path).write_bytes(b"half a zip")
             raise exc
 
-        monkeypatch.setattr(deck, "write_package", broken)
+        monkeypatch.setattr(deck._PackageWriter, "finish", broken)
         with pytest.raises(type(exc)):
             deck.build_deck(small["spec"], out, timestamp=T0)
         assert out.read_bytes() == b"the previous deck"
