@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from . import GENERATOR, __version__
+from . import __version__
 from .errors import Interrupted, UserError, one_line, short
 from .spec import MAX_PROBLEMS as MAX_COUNT
 from .spec import MAX_SEED

@@ -11,6 +11,8 @@ import base64
 import json
 import os
 import re
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -486,19 +488,78 @@ def manifest(spec, versions: list[Version]) -> dict:
     }
 
 
+VERSIONS_PER_TYPESET = 20  # typst holds ~1.8 MB a page until its process ends: typeset this many versions per child
+
+
+# The child's whole program: it needs only typst. A fresh interpreter per document gives typst's memory back
+# when it ends, and (unlike fork) cannot inherit a lock some library thread holds.
+_TYPESET_CHILD = """
+import json, sys, typst
+job = json.load(sys.stdin.buffer)
+try:
+    pdf = typst.compile(job["source"].encode("utf-8"), format="pdf", sys_inputs=job["inputs"],
+                        ignore_system_fonts=True, timestamp=job["timestamp"])
+except Exception as exc:
+    message = getattr(exc, "message", None) or str(exc)
+    sys.stderr.write(" ".join(str(message).split()))
+    sys.exit(3)
+sys.stdout.buffer.write(pdf)
+"""
+
+
+def _typeset(job: tuple[str, dict]) -> bytes:
+    """One Typst document, typeset in a child process."""
+    source, inputs = job
+    payload = json.dumps({"source": source, "inputs": inputs, "timestamp": _timestamp()}).encode("utf-8")
+    proc = subprocess.run([sys.executable, "-c", _TYPESET_CHILD], input=payload, capture_output=True)
+    if proc.returncode == 3:
+        message = proc.stderr.decode("utf-8", "replace")
+        raise UserError(f"could not typeset the worksheet (a bug in its template): {message}")
+    if proc.returncode != 0:
+        last = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
+        raise UserError(f"the typesetting process failed (status {proc.returncode}): {last}")
+    return proc.stdout
+
+
+def _join_pdfs(parts: list[bytes]) -> bytes:
+    if len(parts) == 1:
+        return parts[0]
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(io.BytesIO(part))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _typeset_all(jobs: list[list[tuple[str, dict]]]) -> list[list[bytes]]:
+    """Every document in a child process of its own, two at a time: memory stays flat however many versions."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    flat = [job for group in jobs for job in group]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = iter(list(pool.map(_typeset, flat)))
+    return [[next(done) for _ in group] for group in jobs]
+
+
 def render_outputs(spec, versions: list[Version], paper: str, fmt: str) -> tuple[bytes, bytes, dict]:
     """(sheets, keys, template context) in memory; nothing is written."""
     context, inputs = views(spec, versions, paper)
     if fmt == "html":
         return (render_template("sheet.html.j2", context).encode("utf-8"),
                 render_template("key.html.j2", context).encode("utf-8"), context)
-    sheet_src = render_template("sheet.typ.j2", context)
-    key_src = render_template("key.typ.j2", context)
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        sheet, key = pool.map(lambda s: compile_typst(s, inputs), (sheet_src, key_src))
-    return sheet, key, context
+    jobs = []
+    for start in range(0, len(versions), VERSIONS_PER_TYPESET):
+        part = dict(context, versions=context["versions"][start : start + VERSIONS_PER_TYPESET])
+        names = {pic.name for v in versions[start : start + VERSIONS_PER_TYPESET] for pair in v.pictures for pic in pair}
+        part_inputs = {name: inputs[name] for name in sorted(names)}
+        jobs.append([(render_template("sheet.typ.j2", part), part_inputs), (render_template("key.typ.j2", part), part_inputs)])
+    done = _typeset_all(jobs)
+    return _join_pdfs([d[0] for d in done]), _join_pdfs([d[1] for d in done]), context
 
 
 def build_worksheets(spec, versions: int, out=None, key=None, paper: str = "a4", fmt: str = "pdf") -> Summary:

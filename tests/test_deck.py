@@ -20,11 +20,8 @@ from practice.numbers import MINUS, fmt
 from practice.resources import templates_dir
 from practice.spec import choose
 
-anki_collection = pytest.importorskip("anki.collection")
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest  # noqa: E402
 from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition  # noqa: E402
-
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
 
 ROOT = Path(__file__).resolve().parent.parent
 IF_NEWER = ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER

@@ -4,7 +4,6 @@ import copy
 import json
 import math
 import re
-import shutil
 import struct
 import xml.etree.ElementTree as ET
 
@@ -16,7 +15,6 @@ from practice import draw
 from practice.errors import UserError
 from practice.numbers import fmt
 
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 

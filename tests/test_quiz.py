@@ -5,7 +5,6 @@ import html
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -22,7 +21,6 @@ from practice.spec import choose
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC, SEED = "micrograd", 11  # every kind at every difficulty the lesson mix has
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
 
 # Moodle's own patterns (question/type/multianswer): a cloze part, and the numbers it accepts.
 PART = re.compile(r"\{(\d*):NUMERICAL:=([^:}]+):([^}]+)\}")
@@ -57,8 +55,6 @@ def records():
 @pytest.fixture(scope="module", params=["png", "svg"])
 def moodle(request, tmp_path_factory, records):
     fmt = request.param
-    if shutil.which("dot") is None:
-        pytest.skip("Graphviz dot is not installed")
     out = tmp_path_factory.mktemp(fmt) / "quiz.xml"
     summary = quiz.build_quiz(choose(SPEC, seed=SEED), out, "moodle", fmt)
     root = ET.parse(out).getroot()
@@ -236,7 +232,6 @@ def test_summary_line(moodle):
 # ---------------------------------------------------------------- escaping in Moodle XML
 
 
-@needs_dot
 @pytest.mark.parametrize(
     "quiz_section,category",
     [
@@ -438,7 +433,6 @@ def test_bad_input_is_one_line(args, needle):
     assert needle in one_line_error(run(*args))
 
 
-@needs_dot
 def test_default_output_name_and_same_seed_same_bytes(tmp_path):
     r = run("quiz", "worksheet", "--seed", "4", "--image-format", "svg", cwd=tmp_path)
     assert r.returncode == 0, r.stderr

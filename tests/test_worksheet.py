@@ -23,7 +23,6 @@ from practice.numbers import fmt
 from practice.record import leaves
 from practice.spec import Spec, choose
 
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
 
 CODE = re.compile(r"V\d{2,3}-[0-9A-Z]{4}")
 PAGE = re.compile(r"page (\d+) of (\d+)")
@@ -280,7 +279,7 @@ def test_missing_dot_is_reported_before_any_work(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("fail_in", ["compile_typst", "manifest"])
+@pytest.mark.parametrize("fail_in", ["_typeset_all", "manifest"])  # typesetting, then the manifest
 def test_a_failed_or_interrupted_run_leaves_no_file(tmp_path, monkeypatch, fail_in):
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
@@ -333,3 +332,43 @@ def test_spec_text_is_printed_as_written(tmp_path):
     text = flat("\n".join(pages(out)))
     assert 'Quiz #3: $x$ "hard" <b>' in text
     assert "Use [brackets], *stars* and a \\ backslash." in text
+
+
+def test_typesetting_in_chunks_gives_the_same_pages(tmp_path, monkeypatch):
+    """Versions are typeset a chunk at a time (memory stays flat); the joined PDFs read exactly as one whole."""
+    spec = choose(None, default="worksheet")
+    monkeypatch.setattr(worksheet, "VERSIONS_PER_TYPESET", 100)
+    worksheet.build_worksheets(spec, 5, tmp_path / "whole.pdf")
+    monkeypatch.setattr(worksheet, "VERSIONS_PER_TYPESET", 2)
+    summary = worksheet.build_worksheets(spec, 5, tmp_path / "chunked.pdf")
+    for whole, chunked in (("whole.pdf", "chunked.pdf"), ("whole-key.pdf", "chunked-key.pdf")):
+        a, b = PdfReader(tmp_path / whole), PdfReader(tmp_path / chunked)
+        assert len(a.pages) == len(b.pages)
+        squeeze = lambda page: "".join(page.extract_text().split())  # noqa: E731 (pypdf's spacing is a guess)
+        assert [squeeze(p) for p in a.pages] == [squeeze(p) for p in b.pages]
+        assert [p.mediabox for p in a.pages] == [p.mediabox for p in b.pages]
+    assert summary.pages == len(PdfReader(tmp_path / "chunked.pdf").pages)
+    assert summary.key_pages == len(PdfReader(tmp_path / "chunked-key.pdf").pages)
+
+
+def test_ctrl_c_to_the_whole_process_group_while_typesetting(tmp_path):
+    """Ctrl-C reaches the tool and its typesetting children: one line, status 130, no file, no child left."""
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "practice", "worksheet", "--versions", "60", "-o", str(tmp_path / "c.pdf")],
+        cwd=tmp_path, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(2.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err == "interrupted\n" and out == ""
+    assert list(tmp_path.iterdir()) == []
+    for _ in range(50):  # the typesetting children got the signal too: they end within moments
+        left = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        if not left:
+            break
+        time.sleep(0.1)
+    assert left == []
