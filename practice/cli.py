@@ -201,8 +201,8 @@ def main(argv=None):
 
     Ctrl-C (SIGINT) prints "interrupted" and exits 130, SIGTERM "terminated" and 143, after cleanup has
     removed any temporary file. Set BACKPROP_PRACTICE_DEBUG=1 to see the traceback of an internal error."""
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `problems | head` ends quietly
+    # SIGPIPE stays ignored (Python's default), so a pipe closed early raises BrokenPipeError: on stdout that is
+    # `problems | head`, ended quietly below; to a dot or typst child that Ctrl-C ended first, the interruption wins.
     args = sys.argv[1:] if argv is None else list(argv)
     if not args:
         click.echo(cli.get_help(click.Context(cli, info_name="backprop-practice")))
@@ -221,6 +221,9 @@ def main(argv=None):
         _interrupted("interrupted", 130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except BrokenPipeError:  # the reader of stdout stopped early (`problems | head`): nothing more to say
+        _flush_stdout()
+        sys.exit(0)
     except OSError as exc:  # writing stdout to a full disk, or a file error nothing else caught
         _flush_stdout()
         where = f"{exc.filename}: " if exc.filename else "cannot write the output: "

@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from .errors import UserError
+from .errors import Interrupted, UserError
 from .spec import MAX_PROBLEMS
 
 MAX_VERSIONS = 500
@@ -403,17 +404,6 @@ def _timestamp() -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def compile_typst(source: str, inputs: dict) -> bytes:
-    import typst
-
-    try:
-        return typst.compile(source.encode("utf-8"), format="pdf", sys_inputs=inputs, ignore_system_fonts=True,
-                             timestamp=_timestamp())
-    except Exception as exc:  # a template bug, not the user's: say so in one line
-        message = getattr(exc, "message", None) or str(exc).splitlines()[0]
-        raise UserError(f"could not typeset the worksheet (a bug in its template): {message}") from None
-
-
 _PAGES = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)")
 
 
@@ -512,6 +502,8 @@ def _typeset(job: tuple[str, dict]) -> bytes:
     source, inputs = job
     payload = json.dumps({"source": source, "inputs": inputs, "timestamp": _timestamp()}).encode("utf-8")
     proc = subprocess.run([sys.executable, "-c", _TYPESET_CHILD], input=payload, capture_output=True)
+    if -proc.returncode in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C reached the child before this process
+        raise Interrupted(-proc.returncode, "interrupted" if -proc.returncode == signal.SIGINT else "terminated")
     if proc.returncode == 3:
         message = proc.stderr.decode("utf-8", "replace")
         raise UserError(f"could not typeset the worksheet (a bug in its template): {message}")

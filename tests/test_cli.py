@@ -85,3 +85,14 @@ def test_bad_input_is_one_line_and_non_zero(args, needle):
     assert needle in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
     assert r.stdout == ""
+
+
+def test_a_reader_that_stops_early_ends_the_output_quietly():
+    """`problems | head`: no traceback, no error line, status 0."""
+    proc = subprocess.Popen([sys.executable, "-m", "practice", "problems", "--count", "3000", "--kind", "expression", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(200)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0
+    assert err == b""
