@@ -9,7 +9,7 @@ from engine import DomainError
 from .errors import UserError
 from .kinds import KINDS, Draft, Redraw
 from .numbers import fmt, has_places
-from .record import flatten, leaves, statements
+from .record import flatten, leaves, listing, statements
 
 MAX_DRAWS = 2000
 LIMIT = 1000.0
@@ -36,10 +36,9 @@ def tolerance(value: float, difficulty: str, name: str) -> float:
 
 def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty: str) -> bool:
     by_name = {n["name"]: n for n in nodes}
-    numbers = [v for n in nodes for v in (n["data"], n["grad"])] + [v for _, v in answers]
-    if not all(math.isfinite(v) and abs(v) <= LIMIT for v in numbers):
-        return False
     node_numbers = [v for n in nodes for v in (n["data"], n["grad"])]
+    if not all(math.isfinite(v) and abs(v) <= LIMIT for v in node_numbers + [v for _, v in answers]):
+        return False
     if difficulty == "easy" and not all(has_places(v, 0) and abs(v) <= 100 for v in node_numbers):
         return False
     if difficulty == "medium" and not all(has_places(v, 2) for v in node_numbers):
@@ -70,10 +69,6 @@ def _question(draft: Draft, nodes: list[dict], asked_text: str) -> str:
     return "\n".join(lines)
 
 
-def _listing(names: list[str]) -> str:
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-
-
 def make_problem(kind: str, difficulty: str, seed: int) -> dict:
     """Problem number `seed` of `kind` at `difficulty`: the same seed always gives the same record."""
     rng = random.Random(seed)
@@ -90,7 +85,7 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
             steps = steps + more_steps
         else:
             answers = [(f"{name}.grad", by_name[name]["grad"]) for name in draft.asked]
-            asked_text = _listing([f"{name}.grad" for name in draft.asked])
+            asked_text = listing([f"{name}.grad" for name in draft.asked])
         if not _acceptable(nodes, answers, difficulty):
             continue
         record = {

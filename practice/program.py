@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from engine import DomainError, Value
 
 from .errors import UserError, short
+from .record import BINARY_OPS
 
 FUNCTIONS = ("tanh", "exp", "relu", "log", "sigmoid")
 BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -83,7 +84,7 @@ class Builder:
                 return self.apply(lambda: left**k)
             right = self.expr(node.right)
             op = BINARY[type(node.op)]
-            return self.apply(lambda: {"+": left.__add__, "-": left.__sub__, "*": left.__mul__, "/": left.__truediv__}[op](right))
+            return self.apply(lambda: BINARY_OPS[op](left, right))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             inner = self.expr(node.operand)
             return self.apply(lambda: -inner)

@@ -8,6 +8,18 @@ from engine import Value
 from .numbers import MINUS, fmt, fmt_operand
 
 PRETTY = {"+": "+", "-": MINUS, "*": "×", "/": "/"}
+BINARY_OPS = {"+": Value.__add__, "-": Value.__sub__, "*": Value.__mul__, "/": Value.__truediv__}
+
+
+def literal(x: float) -> str:
+    """A number as written in a program: 2, 0.5, (-3)."""
+    text = repr(x).removesuffix(".0")
+    return f"({text})" if x < 0 else text
+
+
+def listing(names: list[str]) -> str:
+    """a, b and c"""
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
 def name_nodes(order: list[Value]) -> dict[int, str]:
@@ -140,7 +152,9 @@ def expression_text(node: dict, by_name: dict[str, dict], pretty: bool) -> str:
     def ref(name):
         n = by_name[name]
         if n.get("constant"):
-            text = fmt(n["data"]) if pretty else repr(n["data"]).removesuffix(".0")
+            if not pretty:
+                return literal(n["data"])
+            text = fmt(n["data"])
             return f"({text})" if n["data"] < 0 else text
         return name
 

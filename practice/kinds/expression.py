@@ -2,6 +2,7 @@
 
 from engine import Value
 
+from ..record import BINARY_OPS
 from .common import Draft, Redraw, leaves
 
 LEAF_NAMES = "abcdef"
@@ -16,14 +17,8 @@ EXPONENTS = {"medium": [2, 2, 3, -1], "hard": [2, 3, -1]}
 
 
 def apply(op: str, x: Value, y: Value | None, rng, difficulty: str) -> Value:
-    if op == "+":
-        return x + y
-    if op == "-":
-        return x - y
-    if op == "*":
-        return x * y
-    if op == "/":
-        return x / y
+    if op in BINARY_OPS:
+        return BINARY_OPS[op](x, y)
     if op == "**":
         return x ** rng.choice(EXPONENTS[difficulty])
     if op == "neg":

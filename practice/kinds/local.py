@@ -2,6 +2,7 @@
 
 from engine import Value
 
+from ..record import BINARY_OPS
 from .common import Draft, pick_upstream, pick_value
 
 OPS = {
@@ -9,15 +10,14 @@ OPS = {
     "medium": ["-", "/", "**", "neg"],
     "hard": ["tanh", "exp", "log", "sigmoid"],
 }
-BINARY = {"+": Value.__add__, "-": Value.__sub__, "*": Value.__mul__, "/": Value.__truediv__}
 
 
 def build(rng, difficulty: str) -> Draft:
     op = rng.choice(OPS[difficulty])
     a = Value(pick_value(rng, difficulty, 0.1 if op == "log" else -4, 4), label="a")
-    if op in BINARY:
+    if op in BINARY_OPS:
         b = Value(pick_value(rng, difficulty), label="b")
-        out, asked = BINARY[op](a, b), ["a", "b"]
+        out, asked = BINARY_OPS[op](a, b), ["a", "b"]
         out.label = "c"
     else:
         if op == "**":

@@ -3,6 +3,7 @@
 from engine import Value
 
 from ..numbers import MINUS, fmt, fmt_operand
+from ..record import listing
 from .common import Draft, leaves, pick_value
 
 
@@ -91,7 +92,7 @@ def build_step(rng, difficulty: str) -> Draft:
                 f"{p}.new = {p}.data {MINUS} lr × {p}.grad = {fmt(node['data'])} {MINUS} {fmt(lr)} × "
                 f"{fmt_operand(node['grad'])} = {fmt(new)}"
             )
-        return answers, steps, f"the new values of {_listing(params)} after one step"
+        return answers, steps, f"the new values of {listing(params)} after one step"
 
     intro += f" Take one gradient-descent step with learning rate lr = {fmt(lr)} (p.data −= lr × p.grad)."
     return Draft(loss, params, intro, extra={"learning_rate": lr}, finish=finish, given=_given(params))
@@ -100,7 +101,3 @@ def build_step(rng, difficulty: str) -> Draft:
 def _given(params):
     inputs = [p.replace("w", "x") for p in params if p != "b"]
     return inputs + params + ["y"]
-
-
-def _listing(names):
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]

@@ -1,7 +1,8 @@
 """`numeric`: estimate a derivative with a finite difference and compare it with backpropagation's exact one."""
 
-from ..numbers import MINUS, fmt
+from ..numbers import MINUS, fmt, fmt_operand
 from ..program import build as build_program
+from ..record import literal
 from .common import Draft, pick_value
 
 FORMULAS = {
@@ -12,17 +13,12 @@ FORMULAS = {
 H = 0.01
 
 
-def _number(v: float) -> str:
-    text = repr(v).removesuffix(".0")
-    return f"({text})" if v < 0 else text
-
-
 def build(rng, difficulty: str) -> Draft:
     formula = rng.choice(FORMULAS[difficulty])
     a = pick_value(rng, "easy" if difficulty != "hard" else "hard", -3, 3)
     b = pick_value(rng, "easy", -3, 3)
     c = pick_value(rng, "easy", 1, 3)
-    expr = formula.format(a=_number(a), b=_number(b), c=_number(c))
+    expr = formula.format(a=literal(a), b=literal(b), c=literal(c))
     x = pick_value(rng, difficulty, -2, 2)
     program = f"f = {expr}"
     out = build_program(program, {"x": x})
@@ -34,7 +30,7 @@ def build(rng, difficulty: str) -> Draft:
         steps = [
             f"f(x) = f({fmt(x)}) = {fmt(out.data, 6)}",
             f"f(x + h) = f({fmt(x + H)}) = {fmt(f_plus, 6)}",
-            f"estimate = (f(x + h) {MINUS} f(x)) / h = ({fmt(f_plus, 6)} {MINUS} {fmt_signed(out.data)}) / {fmt(H)} = {fmt(estimate)}",
+            f"estimate = (f(x + h) {MINUS} f(x)) / h = ({fmt(f_plus, 6)} {MINUS} {fmt_operand(out.data, 6)}) / {fmt(H)} = {fmt(estimate)}",
             f"exact: x.grad = {fmt(grad)}; the estimate is off by {fmt(abs(estimate - grad))}, and the gap shrinks with h",
         ]
         return [("estimate", estimate), ("x.grad", grad)], steps, "the finite-difference estimate and the exact x.grad"
@@ -44,8 +40,3 @@ def build(rng, difficulty: str) -> Draft:
         f"(f(x + h) {MINUS} f(x)) / h using h = {fmt(H)}, then find the exact derivative x.grad by backpropagation."
     )
     return Draft(out, ["x"], intro, extra={"h": H, "f": expr}, finish=finish)
-
-
-def fmt_signed(v: float) -> str:
-    text = fmt(v, 6)
-    return f"({text})" if text.startswith(MINUS) else text
