@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -295,13 +296,14 @@ def problem_view(number: int, problem: dict, pics, paper: str) -> dict:
         "h": fmt(problem["h"]) if "h" in problem else None,
         "answers": [_answer(a, problem) for a in problem["answers"]],
         "steps": problem["steps"],
-        "question_picture": {"key": question.name, "uri": _data_uri(question), **sheet_layout(problem, question, paper)},
-        "answer_picture": {"key": answer.name, "uri": _data_uri(answer), **key_layout(problem, answer, paper)},
+        "question_picture": {"key": question.name, "picture": question, **sheet_layout(problem, question, paper)},
+        "answer_picture": {"key": answer.name, "picture": answer, **key_layout(problem, answer, paper)},
     }
     return view
 
 
-def _data_uri(picture) -> str:
+def data_uri(picture) -> str:
+    """A picture as a data: URI (HTML's filter): made only when a page is rendered, never held for all."""
     return "data:image/svg+xml;base64," + base64.b64encode(picture.data).decode("ascii")
 
 
@@ -389,6 +391,7 @@ def environment(kind: str):
             env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=kind == "html",
                                      trim_blocks=True, lstrip_blocks=True)
             env.filters["pt"] = _pt
+            env.filters["data_uri"] = data_uri
         _envs[kind] = env
     return _envs[kind]
 
@@ -402,15 +405,6 @@ def _timestamp() -> int | None:
     """SOURCE_DATE_EPOCH, when set, as the PDFs' date: the same inputs then give the same bytes."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     return int(value) if value.isdigit() else None
-
-
-_PAGES = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)")
-
-
-def page_count(pdf: bytes) -> int:
-    """Pages in a PDF Typst made: the largest /Count of its page tree."""
-    counts = [int(c) for c in _PAGES.findall(pdf)]
-    return max(counts) if counts else 0
 
 
 # ---------------------------------------------------------------- the command's work
@@ -478,7 +472,31 @@ def manifest(spec, versions: list[Version]) -> dict:
     }
 
 
-VERSIONS_PER_TYPESET = 20  # typst holds ~1.8 MB a page until its process ends: typeset this many versions per child
+# ---------------------------------------------------------------- a group of versions at a time
+
+VERSIONS_PER_TYPESET = 20  # typst holds ~1.8 MB a page until its process ends: typeset at most this many versions per child
+
+
+def _groups(spec, versions: list[Version], paper: str):
+    """The versions in groups of at most VERSIONS_PER_TYPESET, as even as can be: each group's pictures drawn,
+    then its (template context, picture inputs). A group's pictures are let go before the next is drawn, so
+    memory holds one group's worth however many versions there are."""
+    from . import draw
+
+    count = -(-len(versions) // VERSIONS_PER_TYPESET)
+    for g in range(count):
+        group = versions[len(versions) * g // count : len(versions) * (g + 1) // count]
+        pics = iter(draw.pictures([p for v in group for p in v.problems], "svg"))
+        for v in group:
+            v.pictures = [next(pics) for _ in v.problems]
+        yield views(spec, group, paper)
+        for v in group:
+            v.pictures = []
+
+
+def _smallest_font(context: dict) -> float:
+    sides = ("question_picture", "answer_picture")
+    return min((p[side]["font"] for v in context["versions"] for p in v["problems"] for side in sides), default=0.0)
 
 
 # The child's whole program: it needs only typst. A fresh interpreter per document gives typst's memory back
@@ -486,80 +504,156 @@ VERSIONS_PER_TYPESET = 20  # typst holds ~1.8 MB a page until its process ends: 
 _TYPESET_CHILD = """
 import json, sys, typst
 job = json.load(sys.stdin.buffer)
+with open(job["inputs"], encoding="utf-8") as f:
+    inputs = json.load(f)
 try:
-    pdf = typst.compile(job["source"].encode("utf-8"), format="pdf", sys_inputs=job["inputs"],
+    pdf = typst.compile(job["source"].encode("utf-8"), format="pdf", sys_inputs=inputs,
                         ignore_system_fonts=True, timestamp=job["timestamp"])
 except Exception as exc:
     message = getattr(exc, "message", None) or str(exc)
     sys.stderr.write(" ".join(str(message).split()))
     sys.exit(3)
-sys.stdout.buffer.write(pdf)
+try:
+    with open(job["output"], "wb") as f:
+        f.write(pdf)
+except OSError as exc:
+    sys.stderr.write(f"cannot write a temporary file {job['output']}: {exc.strerror or exc}")
+    sys.exit(4)
 """
 
 
-def _typeset(job: tuple[str, dict]) -> bytes:
-    """One Typst document, typeset in a child process."""
-    source, inputs = job
-    payload = json.dumps({"source": source, "inputs": inputs, "timestamp": _timestamp()}).encode("utf-8")
-    proc = subprocess.run([sys.executable, "-c", _TYPESET_CHILD], input=payload, capture_output=True)
-    if -proc.returncode in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C reached the child before this process
-        raise Interrupted(-proc.returncode, "interrupted" if -proc.returncode == signal.SIGINT else "terminated")
-    if proc.returncode == 3:
-        message = proc.stderr.decode("utf-8", "replace")
+class _Children:
+    """The typesetting children now running. stop() ends them, and no new one starts after it."""
+
+    def __init__(self):
+        import threading
+
+        self.lock = threading.Lock()
+        self.running: set[subprocess.Popen] = set()
+        self.stopped = False
+
+    def run(self, payload: bytes) -> tuple[int, bytes]:
+        with self.lock:
+            if self.stopped:
+                return -signal.SIGTERM, b""
+            proc = subprocess.Popen([sys.executable, "-c", _TYPESET_CHILD], stdin=subprocess.PIPE,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            self.running.add(proc)
+        try:
+            _, err = proc.communicate(payload)
+        finally:
+            with self.lock:
+                self.running.discard(proc)
+        return proc.returncode, err
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            for proc in self.running:
+                proc.kill()
+
+
+def _typeset(children: _Children, source: str, inputs: Path, output: Path) -> None:
+    """One Typst document, typeset in a child process that reads its pictures from `inputs` (JSON: name -> SVG)
+    and writes the PDF to `output`."""
+    payload = json.dumps({"source": source, "inputs": str(inputs), "timestamp": _timestamp(), "output": str(output)})
+    status, err = children.run(payload.encode("utf-8"))
+    if -status in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C reached the child before this process
+        raise Interrupted(-status, "interrupted" if -status == signal.SIGINT else "terminated")
+    message = err.decode("utf-8", "replace").strip()
+    if status == 3:
         raise UserError(f"could not typeset the worksheet (a bug in its template): {message}")
-    if proc.returncode != 0:
-        last = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
-        raise UserError(f"the typesetting process failed (status {proc.returncode}): {last}")
-    return proc.stdout
+    if status == 4:
+        raise UserError(message)
+    if status != 0:
+        raise UserError(f"the typesetting process failed (status {status}): {(message.splitlines() or ['no message'])[-1]}")
 
 
-def _join_pdfs(parts: list[bytes]) -> bytes:
-    if len(parts) == 1:
-        return parts[0]
-    import io
-
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for part in parts:
-        writer.append(io.BytesIO(part))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+@contextmanager
+def _writing(path):
+    """OSError while writing `path` (a full disk, a quota) as one line."""
+    try:
+        yield
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def _typeset_all(jobs: list[list[tuple[str, dict]]]) -> list[list[bytes]]:
-    """Every document in a child process of its own, two at a time: memory stays flat however many versions."""
+def write_pdfs(spec, versions: list[Version], paper: str, temps, shown) -> tuple[int, int, float]:
+    """Typeset the sheets and keys into temps[0] and temps[1]: (pages, key pages, smallest picture text in pt).
+
+    A group of versions is typeset (both documents at once, each in a child process) while the next group is
+    drawn and the one before is joined onto the outputs. At most two groups are under way at any time."""
+    import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
-    flat = [job for group in jobs for job in group]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        done = iter(list(pool.map(_typeset, flat)))
-    return [[next(done) for _ in group] for group in jobs]
+    from .pdfjoin import Joiner
+
+    smallest = float("inf")
+    children = _Children()
+    with tempfile.TemporaryDirectory(prefix="backprop-practice-") as spill, ThreadPoolExecutor(2) as pool, \
+            Joiner(temps[0]) as sheets, Joiner(temps[1]) as keys:
+        waiting: list[tuple] = []  # (job, its part, the output it joins, that output's name)
+
+        def join_oldest_group():
+            for job, part, joiner, name in waiting[:2]:
+                job.result()
+                with _writing(name):
+                    joiner.add(part)
+                part.unlink()
+            part.with_name(f"pictures-{part.stem.split('-')[-1]}.json").unlink()
+            del waiting[:2]
+
+        try:
+            for n, (context, inputs) in enumerate(_groups(spec, versions, paper)):
+                smallest = min(smallest, _smallest_font(context))
+                pictures = Path(spill) / f"pictures-{n:03d}.json"  # the children read them: none held here
+                pictures.write_text(json.dumps(inputs), encoding="utf-8")
+                for template, joiner, name in (("sheet.typ.j2", sheets, shown[0]), ("key.typ.j2", keys, shown[1])):
+                    part = Path(spill) / f"{template.split('.')[0]}-{n:03d}.pdf"
+                    job = pool.submit(_typeset, children, render_template(template, context), pictures, part)
+                    waiting.append((job, part, joiner, name))
+                del context, inputs
+                if len(waiting) > 2:
+                    join_oldest_group()
+            while waiting:
+                join_oldest_group()
+        except BaseException:
+            children.stop()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        with _writing(shown[0]):
+            pages = sheets.close()
+        with _writing(shown[1]):
+            key_pages = keys.close()
+    return pages, key_pages, smallest
 
 
-def render_outputs(spec, versions: list[Version], paper: str, fmt: str) -> tuple[bytes, bytes, dict]:
-    """(sheets, keys, template context) in memory; nothing is written."""
-    context, inputs = views(spec, versions, paper)
-    if fmt == "html":
-        return (render_template("sheet.html.j2", context).encode("utf-8"),
-                render_template("key.html.j2", context).encode("utf-8"), context)
-    jobs = []
-    for start in range(0, len(versions), VERSIONS_PER_TYPESET):
-        part = dict(context, versions=context["versions"][start : start + VERSIONS_PER_TYPESET])
-        names = {pic.name for v in versions[start : start + VERSIONS_PER_TYPESET] for pair in v.pictures for pic in pair}
-        part_inputs = {name: inputs[name] for name in sorted(names)}
-        jobs.append([(render_template("sheet.typ.j2", part), part_inputs), (render_template("key.typ.j2", part), part_inputs)])
-    done = _typeset_all(jobs)
-    return _join_pdfs([d[0] for d in done]), _join_pdfs([d[1] for d in done]), context
+def write_html(spec, versions: list[Version], paper: str, temps, shown) -> float:
+    """The sheets and keys as HTML into temps[0] and temps[1], a group of versions at a time: the smallest
+    picture text in pt. Each template renders its page's head, a group's versions, or its tail (`part`)."""
+    smallest = float("inf")
+    frame, _ = views(spec, [], paper)
+    templates = ("sheet.html.j2", "key.html.j2")
+    with _writing(shown[0]), open(temps[0], "w", encoding="utf-8") as sheet, \
+            _writing(shown[1]), open(temps[1], "w", encoding="utf-8") as key:
+        files = (sheet, key)
+        for f, template in zip(files, templates):
+            f.write(render_template(template, dict(frame, part="head")))
+        for context, _ in _groups(spec, versions, paper):
+            smallest = min(smallest, _smallest_font(context))
+            for f, template in zip(files, templates):
+                f.write(render_template(template, dict(context, part="versions")))
+        for f, template in zip(files, templates):
+            f.write(render_template(template, dict(frame, part="tail")))
+    return smallest
 
 
 def build_worksheets(spec, versions: int, out=None, key=None, paper: str = "a4", fmt: str = "pdf") -> Summary:
     """Make `versions` versions of `spec` (a practice.spec.Spec) with answer keys and a manifest.
 
-    Everything is checked first and rendered in memory; the three files are then written together,
-    each atomically, so a failed or interrupted run leaves none of them (and no temporary file).
-    """
+    Everything is checked first. The three files are written to temporary files beside their targets, a group
+    of versions at a time, then renamed together: a failed or interrupted run leaves none of them (and no
+    temporary file)."""
     from . import draw
     from .atomic import atomic_paths
 
@@ -583,31 +677,23 @@ def build_worksheets(spec, versions: int, out=None, key=None, paper: str = "a4",
             raise UserError("PDF worksheets need the typst package: pip install typst (or use --format html)") from None
 
     made = make_versions(spec, versions)
-    everything = [p for v in made for p in v.problems]
-    pics = draw.pictures(everything, "svg")
-    i = 0
-    for v in made:
-        v.pictures = pics[i : i + len(v.problems)]
-        i += len(v.problems)
-
-    sheet, key_doc, context = render_outputs(spec, made, paper, fmt)
-    doc = (json.dumps(manifest(spec, made), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
+    pages = key_pages = None
     with atomic_paths(paths) as temps:  # all three written first, then renamed together: old set or new set
-        for path, tmp, data in zip(paths, temps, (sheet, key_doc, doc)):
-            try:
-                tmp.write_bytes(data)
-            except OSError as exc:  # a full disk, a quota
-                raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+        if fmt == "pdf":
+            pages, key_pages, smallest = write_pdfs(spec, made, paper, temps, paths)
+        else:
+            smallest = write_html(spec, made, paper, temps, paths)
+        doc = json.dumps(manifest(spec, made), ensure_ascii=False, indent=2) + "\n"
+        with _writing(paths[2]):
+            temps[2].write_text(doc, encoding="utf-8")
 
-    fonts = [p[side]["font"] for v in context["versions"] for p in v["problems"] for side in ("question_picture", "answer_picture")]
     return Summary(
         versions=len(made),
-        problems=len(everything),
-        pages=page_count(sheet) if fmt == "pdf" else None,
-        key_pages=page_count(key_doc) if fmt == "pdf" else None,
+        problems=sum(len(v.problems) for v in made),
+        pages=pages,
+        key_pages=key_pages,
         files=list(paths),
-        smallest_font_pt=min(fonts) if fonts else 0.0,
+        smallest_font_pt=smallest if made else 0.0,
         seconds=time.perf_counter() - started,
         repeats=len(made) - len({_signature(v.problems) for v in made}),
     )

@@ -279,31 +279,59 @@ def test_missing_dot_is_reported_before_any_work(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("fail_in", ["_typeset_all", "manifest"])  # typesetting, then the manifest
-def test_a_failed_or_interrupted_run_leaves_no_file(tmp_path, monkeypatch, fail_in):
+@pytest.mark.parametrize("fmt,where,fail_in", [
+    ("pdf", "worksheet", "views"),  # drawing the second group, while the first is typeset
+    ("pdf", "worksheet", "_typeset"),
+    ("pdf", "Joiner", "add"),  # joining a part onto the output
+    ("pdf", "worksheet", "manifest"),
+    ("html", "worksheet", "views"),  # the second group, after the first was written
+])
+def test_a_failed_or_interrupted_run_leaves_no_file(tmp_path, monkeypatch, fmt, where, fail_in):
+    from practice import pdfjoin
+
+    module = pdfjoin.Joiner if where == "Joiner" else worksheet
+    real, calls = getattr(module, fail_in), []
+
     def boom(*args, **kwargs):
-        raise KeyboardInterrupt
+        calls.append(1)
+        if fail_in != "views" or len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(worksheet, fail_in, boom)
+    monkeypatch.setattr(module, fail_in, boom)
+    monkeypatch.setattr(worksheet, "VERSIONS_PER_TYPESET", 1)
     with pytest.raises(KeyboardInterrupt):
+        worksheet.build_worksheets(choose(None, default="worksheet"), 3, tmp_path / f"w.{fmt}", None, "a4", fmt)
+    assert calls and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("full", ["the key", "the manifest"])
+def test_a_full_disk_leaves_no_file(tmp_path, monkeypatch, full):
+    """All three files are written to temporaries first; a failure in any leaves none of them, in one line."""
+    from practice import pdfjoin
+
+    no_space = OSError(28, "No space left on device")
+    if full == "the key":
+        real = pdfjoin.Joiner.add
+
+        def add(self, part):
+            if "key" in Path(self.f.name).name:
+                raise no_space
+            return real(self, part)
+
+        monkeypatch.setattr(pdfjoin.Joiner, "add", add)
+    else:
+        real = Path.write_text
+
+        def write_text(self, *args, **kwargs):
+            if self.parent == tmp_path:  # the manifest's temporary file, not the pictures handed to typst
+                raise no_space
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "write_text", write_text)
+    with pytest.raises(worksheet.UserError, match="No space left") as caught:
         worksheet.build_worksheets(choose(None, default="worksheet"), 1, tmp_path / "w.pdf", None, "a4", "pdf")
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_a_failed_write_leaves_neither_file(tmp_path, monkeypatch):
-    """All three files are written to temporaries first; a failure in the last leaves none of them."""
-    real = Path.write_bytes
-    calls = []
-
-    def flaky(self, data):
-        calls.append(self)
-        if len(calls) == 3:
-            raise OSError(28, "No space left on device")
-        return real(self, data)
-
-    monkeypatch.setattr(Path, "write_bytes", flaky)
-    with pytest.raises(worksheet.UserError, match="No space left"):
-        worksheet.build_worksheets(choose(None, default="worksheet"), 1, tmp_path / "w.pdf", None, "a4", "pdf")
+    assert str(caught.value).startswith(f"cannot write {tmp_path / ('w-key.pdf' if full == 'the key' else 'w.json')}:")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -351,8 +379,26 @@ def test_typesetting_in_chunks_gives_the_same_pages(tmp_path, monkeypatch):
     assert summary.key_pages == len(PdfReader(tmp_path / "chunked-key.pdf").pages)
 
 
-def test_ctrl_c_to_the_whole_process_group_while_typesetting(tmp_path):
-    """Ctrl-C reaches the tool and its typesetting children: one line, status 130, no file, no child left."""
+def test_html_written_a_group_at_a_time_is_the_same_file(tmp_path, monkeypatch):
+    """HTML is written a group of versions at a time (head, groups, tail): the bytes do not depend on the grouping."""
+    spec = choose(None, default="worksheet")
+    monkeypatch.setattr(worksheet, "VERSIONS_PER_TYPESET", 100)
+    worksheet.build_worksheets(spec, 5, tmp_path / "whole.html", fmt="html")
+    monkeypatch.setattr(worksheet, "VERSIONS_PER_TYPESET", 2)
+    worksheet.build_worksheets(spec, 5, tmp_path / "grouped.html", fmt="html")
+    for whole, grouped in (("whole.html", "grouped.html"), ("whole-key.html", "grouped-key.html")):
+        text = (tmp_path / whole).read_text(encoding="utf-8")
+        assert (tmp_path / grouped).read_text(encoding="utf-8") == text
+        assert text.startswith("<!DOCTYPE html>") and text.endswith("</body>\n</html>\n")
+        assert text.count('<section class="version"') == 5 and text.count("data:image/svg+xml;base64,") == 25
+
+
+@pytest.mark.parametrize("to,signum,status,message", [
+    ("group", "SIGINT", 130, "interrupted"),  # Ctrl-C at a terminal: the tool and its children get it
+    ("tool", "SIGTERM", 143, "terminated"),  # kill PID: only the tool gets it, and ends its children itself
+])
+def test_a_signal_while_typesetting_leaves_no_file_and_no_child(tmp_path, to, signum, status, message):
+    """One line, the signal's status, no file, and no typesetting child left running."""
     import signal
     import time
 
@@ -361,12 +407,18 @@ def test_ctrl_c_to_the_whole_process_group_while_typesetting(tmp_path):
         [sys.executable, "-m", "practice", "worksheet", "--versions", "60", "-o", str(tmp_path / "c.pdf")],
         cwd=tmp_path, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    time.sleep(2.0)
-    os.killpg(proc.pid, signal.SIGINT)
+    for _ in range(100):  # until a typesetting child runs
+        children = subprocess.run(["pgrep", "-f", "-s", str(proc.pid), "import json, sys, typst"],
+                                  capture_output=True, text=True).stdout.split()
+        if children:
+            break
+        time.sleep(0.05)
+    assert children, "no typesetting child started"
+    (os.killpg if to == "group" else os.kill)(proc.pid, getattr(signal, signum))
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and err == "interrupted\n" and out == ""
+    assert proc.returncode == status and err == message + "\n" and out == ""
     assert list(tmp_path.iterdir()) == []
-    for _ in range(50):  # the typesetting children got the signal too: they end within moments
+    for _ in range(50):  # the typesetting children end within moments
         left = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
         if not left:
             break
