@@ -379,6 +379,22 @@ def test_typesetting_in_chunks_gives_the_same_pages(tmp_path, monkeypatch):
     assert summary.key_pages == len(PdfReader(tmp_path / "chunked-key.pdf").pages)
 
 
+def test_a_class_set_is_the_same_bytes_in_any_process(tmp_path):
+    """With SOURCE_DATE_EPOCH set (the PDFs' date), two runs under different hash seeds write the same three files,
+    several joined parts included (21 versions: two groups)."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "SOURCE_DATE_EPOCH": "1700000000"}
+    spec = tmp_path / "one.yaml"
+    spec.write_text("title: one\nproblems:\n  - {kind: local, difficulty: easy}\n", encoding="utf-8")
+    for run, seed in (("a", "1"), ("b", "2")):
+        subprocess.run([sys.executable, "-m", "practice", "worksheet", str(spec), "--versions", "21", "-o",
+                        str(tmp_path / f"{run}.pdf")], env={**env, "PYTHONHASHSEED": seed}, check=True,
+                       capture_output=True)
+    for a, b in (("a.pdf", "b.pdf"), ("a-key.pdf", "b-key.pdf"), ("a.json", "b.json")):
+        assert (tmp_path / a).read_bytes() == (tmp_path / b).read_bytes(), a
+    assert "CreationDate:    Tue Nov 14 22:13:20 2023 UTC" in subprocess.run(
+        ["pdfinfo", str(tmp_path / "a.pdf")], capture_output=True, text=True).stdout
+
+
 def test_html_written_a_group_at_a_time_is_the_same_file(tmp_path, monkeypatch):
     """HTML is written a group of versions at a time (head, groups, tail): the bytes do not depend on the grouping."""
     spec = choose(None, default="worksheet")
