@@ -1,8 +1,9 @@
 """Join PDF files into one, a part at a time: memory holds one part, never the whole document.
 
 pypdf's PdfWriter keeps every object of the result until it writes, and drops the tag structure that
-screen readers use. This writer reads one part (with pypdf), copies each object it reaches from the
-part's pages straight to the output under a new number, and keeps only the objects' offsets. What a
+screen readers use. This writer takes one part at a time (pypdf reads its structure; the file is mapped,
+not read), copies each object it reaches from the part's pages and tags straight to the output under a
+new number, and keeps only the objects' offsets and the few entries the whole document needs. What a
 part's catalog says of the whole document is merged: the title and XMP metadata, language and viewer
 preferences come from the first part; the tag structure (one Document element holding every part's
 elements, and one parent tree whose keys are shifted part by part) from all of them.
