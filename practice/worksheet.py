@@ -8,12 +8,14 @@ Python here picks seeds, codes and picture sizes; every word a person reads live
 """
 
 import base64
+import itertools
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -91,14 +93,14 @@ def _signature(problems: list[dict]) -> tuple:
     return tuple(p["question"] for p in problems)
 
 
-def make_versions(spec, count: int) -> list[Version]:
-    """`count` versions of the spec's mix, each from its own seed. A version that would repeat an earlier one is
-    drawn again from the next attempt's seed (up to DISTINCT_TRIES times: a spec with few possible problems may
-    still repeat); the manifest records the seed used either way."""
+def iter_versions(spec, count: int):
+    """`count` versions of the spec's mix, made one at a time, each from its own seed. A version that would repeat
+    an earlier one is drawn again from the next attempt's seed (up to DISTINCT_TRIES times: a spec with few
+    possible problems may still repeat); the manifest records the seed used either way."""
     from .generate import problem_set
 
     width = max(2, len(str(count)))
-    versions, seen = [], set()
+    seen = set()
     for number in range(1, count + 1):
         for attempt in range(DISTINCT_TRIES):
             seed = version_seed(spec.seed, number, attempt)
@@ -106,8 +108,11 @@ def make_versions(spec, count: int) -> list[Version]:
             if _signature(problems) not in seen:
                 break
         seen.add(_signature(problems))
-        versions.append(Version(number, version_code(number, seed, width), seed, problems))
-    return versions
+        yield Version(number, version_code(number, seed, width), seed, problems)
+
+
+def make_versions(spec, count: int) -> list[Version]:
+    return list(iter_versions(spec, count))
 
 
 # ---------------------------------------------------------------- picture sizes
@@ -460,16 +465,37 @@ def check_versions(versions) -> int:
     return versions
 
 
-def manifest(spec, versions: list[Version]) -> dict:
-    from . import GENERATOR
+class Manifest:
+    """The manifest (OUT.json), written a version at a time as versions pass through record(): the text
+    json.dumps(..., indent=2) would give for the whole, without holding every version's problems."""
 
-    return {
-        "format": MANIFEST_FORMAT,
-        "generator": GENERATOR,
-        "spec": spec.name,
-        "seed": spec.seed,
-        "versions": [{"code": v.code, "seed": v.seed, "problems": v.problems} for v in versions],
-    }
+    def __init__(self, f, spec, shown):
+        from . import GENERATOR
+
+        self.f, self.shown = f, shown
+        self.versions = self.problems = 0
+        self.signatures = set()
+        head = {"format": MANIFEST_FORMAT, "generator": GENERATOR, "spec": spec.name, "seed": spec.seed}
+        self._write(json.dumps(head, ensure_ascii=False, indent=2)[: -len("\n}")] + ',\n  "versions": [')
+
+    def _write(self, text: str) -> None:
+        with _writing(self.shown):
+            self.f.write(text)
+
+    def record(self, versions):
+        """Pass the versions on, each written down as it goes by."""
+        for v in versions:
+            entry = json.dumps({"code": v.code, "seed": v.seed, "problems": v.problems}, ensure_ascii=False, indent=2)
+            self._write(("\n" if self.versions == 0 else ",\n") + textwrap.indent(entry, "    "))
+            self.versions += 1
+            self.problems += len(v.problems)
+            self.signatures.add(_signature(v.problems))
+            yield v
+
+    def close(self) -> None:
+        self._write("\n  ]\n}\n")
+        with _writing(self.shown):
+            self.f.flush()
 
 
 # ---------------------------------------------------------------- a group of versions at a time
@@ -477,15 +503,17 @@ def manifest(spec, versions: list[Version]) -> dict:
 VERSIONS_PER_TYPESET = 20  # typst holds ~1.8 MB a page until its process ends: typeset at most this many versions per child
 
 
-def _groups(spec, versions: list[Version], paper: str):
-    """The versions in groups of at most VERSIONS_PER_TYPESET, as even as can be: each group's pictures drawn,
-    then its (template context, picture inputs). A group's pictures are let go before the next is drawn, so
-    memory holds one group's worth however many versions there are."""
+def _groups(spec, versions, total: int, paper: str):
+    """The `total` versions (an iterable: they are made as they are needed) in groups of at most
+    VERSIONS_PER_TYPESET, as even as can be: each group's pictures drawn, then its (template context, picture
+    inputs). A group is let go before the next is made, so memory holds one group's worth however many
+    versions there are."""
     from . import draw
 
-    count = -(-len(versions) // VERSIONS_PER_TYPESET)
+    count = -(-total // VERSIONS_PER_TYPESET)
+    versions = iter(versions)
     for g in range(count):
-        group = versions[len(versions) * g // count : len(versions) * (g + 1) // count]
+        group = list(itertools.islice(versions, total * (g + 1) // count - total * g // count))
         pics = iter(draw.pictures([p for v in group for p in v.problems], "svg"))
         for v in group:
             v.pictures = [next(pics) for _ in v.problems]
@@ -578,7 +606,7 @@ def _writing(path):
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def write_pdfs(spec, versions: list[Version], paper: str, temps, shown) -> tuple[int, int, float]:
+def write_pdfs(spec, versions, total: int, paper: str, temps, shown) -> tuple[int, int, float]:
     """Typeset the sheets and keys into temps[0] and temps[1]: (pages, key pages, smallest picture text in pt).
 
     A group of versions is typeset (both documents at once, each in a child process) while the next group is
@@ -604,7 +632,7 @@ def write_pdfs(spec, versions: list[Version], paper: str, temps, shown) -> tuple
             del waiting[:2]
 
         try:
-            for n, (context, inputs) in enumerate(_groups(spec, versions, paper)):
+            for n, (context, inputs) in enumerate(_groups(spec, versions, total, paper)):
                 smallest = min(smallest, _smallest_font(context))
                 pictures = Path(spill) / f"pictures-{n:03d}.json"  # the children read them: none held here
                 pictures.write_text(json.dumps(inputs), encoding="utf-8")
@@ -628,23 +656,26 @@ def write_pdfs(spec, versions: list[Version], paper: str, temps, shown) -> tuple
     return pages, key_pages, smallest
 
 
-def write_html(spec, versions: list[Version], paper: str, temps, shown) -> float:
+def write_html(spec, versions, total: int, paper: str, temps, shown) -> float:
     """The sheets and keys as HTML into temps[0] and temps[1], a group of versions at a time: the smallest
     picture text in pt. Each template renders its page's head, a group's versions, or its tail (`part`)."""
     smallest = float("inf")
     frame, _ = views(spec, [], paper)
-    templates = ("sheet.html.j2", "key.html.j2")
-    with _writing(shown[0]), open(temps[0], "w", encoding="utf-8") as sheet, \
-            _writing(shown[1]), open(temps[1], "w", encoding="utf-8") as key:
-        files = (sheet, key)
-        for f, template in zip(files, templates):
-            f.write(render_template(template, dict(frame, part="head")))
-        for context, _ in _groups(spec, versions, paper):
+    with open(temps[0], "w", encoding="utf-8") as sheet, open(temps[1], "w", encoding="utf-8") as key:
+        outputs = list(zip((sheet, key), ("sheet.html.j2", "key.html.j2"), shown))
+
+        def write(context: dict, part: str) -> None:
+            for f, template, name in outputs:
+                with _writing(name):
+                    f.write(render_template(template, dict(context, part=part)))
+                    if part == "tail":
+                        f.flush()
+
+        write(frame, "head")
+        for context, _ in _groups(spec, versions, total, paper):
             smallest = min(smallest, _smallest_font(context))
-            for f, template in zip(files, templates):
-                f.write(render_template(template, dict(context, part="versions")))
-        for f, template in zip(files, templates):
-            f.write(render_template(template, dict(frame, part="tail")))
+            write(context, "versions")
+        write(frame, "tail")
     return smallest
 
 
@@ -652,8 +683,8 @@ def build_worksheets(spec, versions: int, out=None, key=None, paper: str = "a4",
     """Make `versions` versions of `spec` (a practice.spec.Spec) with answer keys and a manifest.
 
     Everything is checked first. The three files are written to temporary files beside their targets, a group
-    of versions at a time, then renamed together: a failed or interrupted run leaves none of them (and no
-    temporary file)."""
+    of versions at a time (versions are made as their group needs them), then renamed together: a failed or
+    interrupted run leaves none of them (and no temporary file)."""
     from . import draw
     from .atomic import atomic_paths
 
@@ -676,26 +707,26 @@ def build_worksheets(spec, versions: int, out=None, key=None, paper: str = "a4",
         except ImportError:
             raise UserError("PDF worksheets need the typst package: pip install typst (or use --format html)") from None
 
-    made = make_versions(spec, versions)
     pages = key_pages = None
     with atomic_paths(paths) as temps:  # all three written first, then renamed together: old set or new set
-        if fmt == "pdf":
-            pages, key_pages, smallest = write_pdfs(spec, made, paper, temps, paths)
-        else:
-            smallest = write_html(spec, made, paper, temps, paths)
-        doc = json.dumps(manifest(spec, made), ensure_ascii=False, indent=2) + "\n"
-        with _writing(paths[2]):
-            temps[2].write_text(doc, encoding="utf-8")
+        with open(temps[2], "w", encoding="utf-8") as f:
+            book = Manifest(f, spec, paths[2])
+            made = book.record(iter_versions(spec, versions))  # made as the groups need them
+            if fmt == "pdf":
+                pages, key_pages, smallest = write_pdfs(spec, made, versions, paper, temps, paths)
+            else:
+                smallest = write_html(spec, made, versions, paper, temps, paths)
+            book.close()
 
     return Summary(
-        versions=len(made),
-        problems=sum(len(v.problems) for v in made),
+        versions=book.versions,
+        problems=book.problems,
         pages=pages,
         key_pages=key_pages,
         files=list(paths),
-        smallest_font_pt=smallest if made else 0.0,
+        smallest_font_pt=smallest,
         seconds=time.perf_counter() - started,
-        repeats=len(made) - len({_signature(v.problems) for v in made}),
+        repeats=book.versions - len(book.signatures),
     )
 
 

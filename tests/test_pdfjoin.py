@@ -33,7 +33,7 @@ def sheet_parts(tmp_path_factory):
         old = worksheet.VERSIONS_PER_TYPESET
         worksheet.VERSIONS_PER_TYPESET = len(group)
         try:
-            [(context, inputs)] = list(worksheet._groups(spec, group, "a4"))
+            [(context, inputs)] = list(worksheet._groups(spec, group, len(group), "a4"))
         finally:
             worksheet.VERSIONS_PER_TYPESET = old
         parts.append(compile_pdf(folder / f"sheet-{n}.pdf", worksheet.render_template("sheet.typ.j2", context), inputs))

@@ -283,13 +283,13 @@ def test_missing_dot_is_reported_before_any_work(tmp_path, monkeypatch):
     ("pdf", "worksheet", "views"),  # drawing the second group, while the first is typeset
     ("pdf", "worksheet", "_typeset"),
     ("pdf", "Joiner", "add"),  # joining a part onto the output
-    ("pdf", "worksheet", "manifest"),
+    ("pdf", "Manifest", "close"),  # the manifest's last lines
     ("html", "worksheet", "views"),  # the second group, after the first was written
 ])
 def test_a_failed_or_interrupted_run_leaves_no_file(tmp_path, monkeypatch, fmt, where, fail_in):
     from practice import pdfjoin
 
-    module = pdfjoin.Joiner if where == "Joiner" else worksheet
+    module = {"Joiner": pdfjoin.Joiner, "Manifest": worksheet.Manifest}.get(where, worksheet)
     real, calls = getattr(module, fail_in), []
 
     def boom(*args, **kwargs):
@@ -321,14 +321,12 @@ def test_a_full_disk_leaves_no_file(tmp_path, monkeypatch, full):
 
         monkeypatch.setattr(pdfjoin.Joiner, "add", add)
     else:
-        real = Path.write_text
-
-        def write_text(self, *args, **kwargs):
-            if self.parent == tmp_path:  # the manifest's temporary file, not the pictures handed to typst
+        class Full(io.StringIO):  # the manifest's file, on a disk with no room left
+            def write(self, text):
                 raise no_space
-            return real(self, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "write_text", write_text)
+        real = worksheet.Manifest.__init__
+        monkeypatch.setattr(worksheet.Manifest, "__init__", lambda self, f, *args: real(self, Full(), *args))
     with pytest.raises(worksheet.UserError, match="No space left") as caught:
         worksheet.build_worksheets(choose(None, default="worksheet"), 1, tmp_path / "w.pdf", None, "a4", "pdf")
     assert str(caught.value).startswith(f"cannot write {tmp_path / ('w-key.pdf' if full == 'the key' else 'w.json')}:")
@@ -377,6 +375,23 @@ def test_typesetting_in_chunks_gives_the_same_pages(tmp_path, monkeypatch):
         assert [p.mediabox for p in a.pages] == [p.mediabox for p in b.pages]
     assert summary.pages == len(PdfReader(tmp_path / "chunked.pdf").pages)
     assert summary.key_pages == len(PdfReader(tmp_path / "chunked-key.pdf").pages)
+
+
+def test_a_spec_too_small_to_vary_says_its_versions_repeat(tmp_path, monkeypatch):
+    """When every seed gives the same problems, the versions are made anyway, and the summary says how many repeat."""
+    import practice.generate
+
+    same = problem_set(choose(None, default="worksheet").entries, 1)
+    monkeypatch.setattr(practice.generate, "problem_set", lambda entries, seed: same)
+    monkeypatch.setattr(worksheet, "DISTINCT_TRIES", 2)
+    summary = worksheet.build_worksheets(choose(None, default="worksheet"), 3, tmp_path / "w.html", fmt="html")
+    assert (summary.versions, summary.problems, summary.repeats) == (3, 3 * len(same), 2)
+    assert "; 2 versions repeat an earlier one: the spec allows too few different problems)" in \
+        worksheet.summary_line(summary)
+    book = json.loads((tmp_path / "w.json").read_text(encoding="utf-8"))
+    # the first version's first seed, then the last seed tried for each repeat: what regenerates it
+    tried = [(1, 0), (2, 1), (3, 1)]
+    assert [v["seed"] for v in book["versions"]] == [worksheet.version_seed(book["seed"], n, a) for n, a in tried]
 
 
 def test_a_class_set_is_the_same_bytes_in_any_process(tmp_path):
