@@ -465,6 +465,15 @@ def check_versions(versions) -> int:
     return versions
 
 
+@contextmanager
+def _writing(path):
+    """OSError while writing `path` (a full disk, a quota) as one line."""
+    try:
+        yield
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 class Manifest:
     """The manifest (OUT.json), written a version at a time as versions pass through record(): the text
     json.dumps(..., indent=2) would give for the whole, without holding every version's problems."""
@@ -595,15 +604,6 @@ def _typeset(children: _Children, source: str, inputs: Path, output: Path) -> No
         raise UserError(message)
     if status != 0:
         raise UserError(f"the typesetting process failed (status {status}): {(message.splitlines() or ['no message'])[-1]}")
-
-
-@contextmanager
-def _writing(path):
-    """OSError while writing `path` (a full disk, a quota) as one line."""
-    try:
-        yield
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def write_pdfs(spec, versions, total: int, paper: str, temps, shown) -> tuple[int, int, float]:
