@@ -100,6 +100,8 @@ def contributions(node: dict, by_name: dict[str, dict]):
     n, xd = x["name"], x["data"]
     if op == "**":
         k = node["exponent"]
+        if k == 0:  # x ** 0 is the constant 1: nothing flows back (and 0.0 ** −1 is undefined)
+            return [(n, f"0 × {o}.grad", f"0 × {G}", 0.0)]
         if k == 2:
             return [(n, f"2 × {n}.data × {o}.grad", f"2 × {fmt_operand(xd)} × {G}", 2 * xd * g)]
         return [(n, f"{fmt_operand(k)} × {_power(n + '.data', k - 1)} × {o}.grad",

@@ -85,6 +85,19 @@ def test_every_function_and_constant_form_matches_pytorch():
             assert math.isclose(n["grad"], central_difference(r, n["name"]), rel_tol=1e-6)
 
 
+@pytest.mark.parametrize("x", ["0", "2", "-1.5"])
+def test_a_zeroth_power_passes_no_grad_back(x):
+    """x ** 0 is the constant 1, at x = 0 too (as in PyTorch): a worked step of 0, never a division by zero."""
+    r = solve_program("y = x**0 * x + x**0", [f"x={x}"])
+    oracle = torch_pass(r)
+    for n in r["nodes"]:
+        assert math.isclose(n["grad"], oracle[n["name"]][1], rel_tol=1e-9, abs_tol=1e-12), n["name"]
+        assert math.isclose(n["data"], oracle[n["name"]][0], rel_tol=1e-9, abs_tol=1e-12), n["name"]
+    assert math.isclose(by_name(r)["x"]["grad"], central_difference(r, "x"), rel_tol=1e-6)
+    assert "x.grad += 0 × t1.grad = 0 × " in "\n".join(r["steps"])
+    assert solve_program("0.0**0.0", [])["nodes"][-1]["data"] == 1.0
+
+
 @pytest.mark.parametrize(
     "program,values,message",
     [
