@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
+import graphviz
+
 from . import numbers
 from .atomic import check_writable, write_bytes
 from .errors import UserError
@@ -161,44 +163,6 @@ def _value_label(name: str, data: str, grad: str | None, *, given: bool = False,
     )
 
 
-_DOT_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?)")
-_DOT_KEYWORDS = frozenset(("node", "edge", "graph", "digraph", "subgraph", "strict"))
-
-
-def _q(value: str) -> str:
-    """A DOT attribute value: an HTML-like label <...>, a plain name or a number as it is, anything else quoted."""
-    if value[:1] == "<" and value[-1:] == ">" or _DOT_ID.fullmatch(value) and value.lower() not in _DOT_KEYWORDS:
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _stmt(left: str, **attrs) -> str:
-    """One DOT statement line: a node id, an edge "a -> b", or graph/node/edge with its attributes.
-    Callers give label first and the rest in alphabetical order (the text the graphviz package used to write)."""
-    if not attrs:
-        return f"\t{left}\n"
-    return f"\t{left} [" + " ".join(f"{k}={_q(v)}" for k, v in attrs.items()) + "]\n"
-
-
-HEAD = (
-    "digraph backprop {\n"
-    # dot leaves the margin unpainted (transparent in PNG); pad is painted white
-    + _stmt("graph", bgcolor="white", fontname=FONT, fontsize=FONT_SIZE, margin="0", nodesep="0.12", pad="0.06",
-            rankdir="TB", ranksep="0.14")
-    + _stmt("node", color=INK, fontcolor=INK, fontname=FONT, fontsize=FONT_SIZE, penwidth="1")
-    + _stmt(
-        "edge",
-        arrowsize="0.5",
-        color=INK,
-        fontname=FONT,
-        fontsize=SMALL_FONT_SIZE,
-        labelfontname=FONT,
-        labelfontsize=SMALL_FONT_SIZE,
-        penwidth="0.9",
-    )
-)
-
-
 def dot_source(problem: dict, answer: bool) -> str:
     """DOT text of the problem's graph: the question picture (answer=False) or the answer picture."""
     nodes, output = _check(problem)
@@ -210,7 +174,30 @@ def dot_source(problem: dict, answer: bool) -> str:
     }
     given_grad = problem.get("output_grad", 1.0)
 
-    lines = [HEAD]
+    g = graphviz.Digraph(name="backprop")
+    g.attr(
+        "graph",
+        rankdir="TB",
+        nodesep="0.12",
+        ranksep="0.14",
+        margin="0",  # dot leaves the margin unpainted (transparent in PNG); pad is painted white
+        pad="0.06",
+        bgcolor="white",
+        fontname=FONT,
+        fontsize=FONT_SIZE,
+    )
+    g.attr("node", fontname=FONT, fontsize=FONT_SIZE, color=INK, fontcolor=INK, penwidth="1")
+    g.attr(
+        "edge",
+        color=INK,
+        arrowsize="0.5",
+        penwidth="0.9",
+        fontname=FONT,
+        fontsize=SMALL_FONT_SIZE,
+        labelfontsize=SMALL_FONT_SIZE,
+        labelfontname=FONT,
+    )
+
     constants = {node["name"]: _number(node.get("data")) for node in nodes if node.get("constant")}
     uses = 0
     for node in nodes:
@@ -224,11 +211,11 @@ def dot_source(problem: dict, answer: bool) -> str:
             label = _value_label(name, data, _number(given_grad), given=True)
         else:
             label = _value_label(name, data, None)
-        lines.append(_stmt(nid, label=label, shape="plain"))
+        g.node(nid, label=label, shape="plain")
         if node.get("op") is None:
             continue
         oid = node_id(name, "op_")
-        lines.append(_stmt(oid, label=_op_label(node), height="0.25", margin="0", shape="circle", width="0.25"))
+        g.node(oid, label=_op_label(node), shape="circle", width="0.25", height="0.25", margin="0")
         roles = INPUT_ROLES.get(node["op"])
         inputs = list(node.get("inputs") or [])
         for i, inp in enumerate(inputs):
@@ -236,17 +223,15 @@ def dot_source(problem: dict, answer: bool) -> str:
             if inp in constants:
                 uses += 1
                 tail = node_id(inp, f"c{uses}_")  # one box per use; the counter keeps ids apart from n_ and op_
-                lines.append(_stmt(tail, label=constants[inp], height="0", margin="0.05,0.02", shape="box",
-                                   style="rounded", width="0"))
+                g.node(tail, label=constants[inp], shape="box", style="rounded", margin="0.05,0.02", width="0", height="0")
             attrs = {}
             if roles and i < len(roles):
                 attrs["label"] = roles[i]
             if inputs.count(inp) > 1:  # x * x: fan the two edges apart so both show
                 attrs["headport"] = ("nw", "ne", "w", "e", "n")[inputs[:i].count(inp) % 5]
-            lines.append(_stmt(f"{tail} -> {oid}", **attrs))
-        lines.append(_stmt(f"{oid} -> {nid}"))
-    lines.append("}\n")
-    return "".join(lines)
+            g.edge(tail, oid, **attrs)
+        g.edge(oid, nid)
+    return g.source
 
 
 # ---------------------------------------------------------------- rendering

@@ -418,10 +418,3 @@ def test_every_generated_kind_draws_at_a_printable_size():
             assert width <= 600 and height <= 760, (problem["id"], width, height)
         shown = grads_shown(draw.dot_source(problem, answer=False))
         assert shown == [fmt(problem.get("output_grad", 1.0))], problem["id"]
-
-
-def test_dot_values_are_quoted_only_when_needed():
-    assert [draw._q(v) for v in ("plain", "n_x1", "0.25", "-3", ".5", "<<B>x</B>>")] == ["plain", "n_x1", "0.25", "-3", ".5", "<<B>x</B>>"]
-    assert [draw._q(v) for v in ("−2", "^2", "0.05,0.02", "", "node", "Graph")] == ['"−2"', '"^2"', '"0.05,0.02"', '""', '"node"', '"Graph"']
-    assert draw._q('a"b\\') == '"a\\"b\\\\"'
-    assert draw.dot_source(SQUARE, False).startswith("digraph backprop {\n\tgraph [bgcolor=white ")
