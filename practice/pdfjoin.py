@@ -209,8 +209,9 @@ def _page_tree_nodes(node, found: list) -> list:
     return found
 
 
-def _items(value) -> list:
+def _items(dictionary, key: str) -> list:
     """An entry that may be one thing or an array of them (a /K), as a list of its raw items."""
+    value = dictionary.raw_get(key) if key in dictionary else None
     if isinstance(value, IndirectObject):
         resolved = value.get_object()
         value = resolved if isinstance(resolved, ArrayObject) else value
@@ -272,7 +273,7 @@ class _Joined:
             root = catalog.raw_get("/StructTreeRoot")
             struct = root.get_object()
             same_as[_key(root)] = self.struct
-            top = _items(struct.raw_get("/K") if "/K" in struct else None)
+            top = _items(struct, "/K")
             if len(top) == 1 and isinstance(top[0], IndirectObject) and top[0].get_object().get("/S") == "/Document":
                 doc = top[0].get_object()
                 same_as[_key(top[0])] = self.doc  # every part's Document element becomes the one
@@ -286,7 +287,7 @@ class _Joined:
         if struct is not None:
             items = top
             if doc is not None:
-                items = _items(doc.raw_get("/K") if "/K" in doc else None)
+                items = _items(doc, "/K")
                 if first:
                     self.doc_extra = b"".join(b"\n" + k.encode() + b" " + part.text(v) for k, v in doc.items()
                                               if k not in ("/K", "/P", "/Type", "/S"))

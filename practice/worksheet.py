@@ -502,8 +502,8 @@ class Manifest:
             yield v
 
     def close(self) -> None:
-        self._write("\n  ]\n}\n")
         with _writing(self.shown):
+            self.f.write("\n  ]\n}\n")
             self.f.flush()
 
 
@@ -620,28 +620,30 @@ def write_pdfs(spec, versions, total: int, paper: str, temps, shown) -> tuple[in
     children = _Children()
     with tempfile.TemporaryDirectory(prefix="backprop-practice-") as spill, ThreadPoolExecutor(2) as pool, \
             Joiner(temps[0]) as sheets, Joiner(temps[1]) as keys:
-        waiting: list[tuple] = []  # (job, its part, the output it joins, that output's name)
+        waiting = []  # groups under way: (their pictures file, [(job, its part, the output it joins, its name)])
 
         def join_oldest_group():
-            for job, part, joiner, name in waiting[:2]:
+            pictures, jobs = waiting.pop(0)
+            for job, part, joiner, name in jobs:
                 job.result()
                 with _writing(name):
                     joiner.add(part)
                 part.unlink()
-            part.with_name(f"pictures-{part.stem.split('-')[-1]}.json").unlink()
-            del waiting[:2]
+            pictures.unlink()
 
         try:
             for n, (context, inputs) in enumerate(_groups(spec, versions, total, paper)):
                 smallest = min(smallest, _smallest_font(context))
                 pictures = Path(spill) / f"pictures-{n:03d}.json"  # the children read them: none held here
                 pictures.write_text(json.dumps(inputs), encoding="utf-8")
+                jobs = []
                 for template, joiner, name in (("sheet.typ.j2", sheets, shown[0]), ("key.typ.j2", keys, shown[1])):
                     part = Path(spill) / f"{template.split('.')[0]}-{n:03d}.pdf"
                     job = pool.submit(_typeset, children, render_template(template, context), pictures, part)
-                    waiting.append((job, part, joiner, name))
+                    jobs.append((job, part, joiner, name))
+                waiting.append((pictures, jobs))
                 del context, inputs
-                if len(waiting) > 2:
+                if len(waiting) > 1:  # the group before this one is joined while this one is typeset
                     join_oldest_group()
             while waiting:
                 join_oldest_group()
