@@ -1,14 +1,19 @@
 # Two commands for a fresh Debian or Ubuntu machine with Python 3.11:
 #   make demo   build the bundled lesson deck (micrograd.apkg) in this folder
 #   make test   run the whole test suite
-# Both set up what they need: Graphviz (apt-get, when `dot` is missing) and a virtual environment in .venv.
+# Both set up what they need: the Debian packages in APT_PACKAGES (apt-get, only for a package whose command is
+# missing) and a virtual environment in .venv.
 
 VENV   ?= .venv
 PYTHON ?= python3
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup graphviz bench clean
+# Every Debian package the code or the tests run, as package:command (the command that shows it is installed).
+# Adding one is one word here.
+APT_PACKAGES := graphviz:dot poppler-utils:pdftotext
+
+.PHONY: demo test setup packages bench clean
 
 demo: setup
 	$(VENV)/bin/backprop-practice deck
@@ -19,10 +24,13 @@ test: setup
 bench: setup
 	$(PY) bench/run.py
 
-setup: graphviz $(VENV)/.installed
+setup: packages $(VENV)/.installed
 
-graphviz:
-	@command -v dot >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; }
+# The packages whose command is missing, installed with one apt-get (via sudo when not root); none missing, no apt-get.
+packages:
+	@missing="$(foreach p,$(APT_PACKAGES),$$(command -v $(word 2,$(subst :, ,$(p))) >/dev/null || echo $(word 1,$(subst :, ,$(p)))))"; \
+	missing=$$(echo $$missing); \
+	[ -z "$$missing" ] || { echo "installing $$missing"; $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; }
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
