@@ -246,8 +246,6 @@ def completion_order(nodes: list[dict]) -> list[dict]:
 def pass_rows(record: dict, answers: list[Quantity]) -> list[Quantity]:
     """The whole backward pass: every grad but the output's (given) and the constants', in the order
     the pass finishes them, then the answers that are not grads."""
-    from .generate import tolerance
-
     asked = {a.name: a for a in answers}
     rows = []
     for node in completion_order(record["nodes"]):
@@ -260,7 +258,7 @@ def pass_rows(record: dict, answers: list[Quantity]) -> list[Quantity]:
         value = float(node["grad"])
         if not math.isfinite(value):
             raise UserError(f"problem {record['id']}: {name} is not a finite number")
-        rows.append(Quantity(name, value, tolerance(value, record["difficulty"], name), given=0 < abs(value) < SMALLEST))
+        rows.append(Quantity(name, value, float(node["tolerance"]), given=0 < abs(value) < SMALLEST))
     return rows + [a for a in answers if a.kind != "grad"]
 
 
