@@ -6,6 +6,7 @@ import random
 
 from engine import DomainError
 
+from . import grade
 from .errors import UserError
 from .kinds import KINDS, Draft, Redraw
 from .numbers import fmt, has_places
@@ -13,6 +14,7 @@ from .record import flatten, leaves, listing, statements
 
 MAX_DRAWS = 2000
 LIMIT = 1000.0
+EXP_LIMIT = 200.0  # exp outputs a person can carry by hand (tanh through exp at |tanh| <= 0.99 needs 199)
 
 
 def derive_seed(*parts) -> int:
@@ -25,16 +27,30 @@ def problem_id(kind: str, difficulty: str, seed: int) -> str:
     return f"{kind}-{difficulty}-{seed:016x}"
 
 
-def tolerance(value: float, difficulty: str, name: str) -> float:
-    """How far a hand answer may be off: at least the display rounding, relative for large values."""
-    if name == "estimate":
-        return round(0.01 + 0.001 * abs(value), 6)
-    if difficulty == "hard" or difficulty == "custom":  # hand work rounds intermediates to 4 decimals
-        return round(max(0.001, 0.002 * abs(value)), 6)
-    return round(max(0.001, 0.0001 * abs(value)), 6)
+def degenerate(nodes: list[dict]) -> str | None:
+    """What makes a graph teach nothing where it stands (x/x, x − x, × 1, + 0, constants only), or None."""
+    by_name = {n["name"]: n for n in nodes}
+    for n in nodes:
+        op, ins = n["op"], [by_name[i] for i in n["inputs"]]
+        if not op:
+            continue
+        if all(i.get("constant") for i in ins):
+            return f"{n['name']} is made of constants only"
+        if op in ("-", "/") and n["inputs"][0] == n["inputs"][1]:
+            return f"{n['name']} takes one value from itself"
+        consts = [i["data"] for i in ins if i.get("constant")]
+        if op == "*" and any(c in (1.0, -1.0, 0.0) for c in consts):
+            return f"{n['name']} multiplies by {consts[0]:g}"
+        if op == "/" and ins[1].get("constant") and ins[1]["data"] in (1.0, -1.0):
+            return f"{n['name']} divides by {ins[1]['data']:g}"
+        if op in ("+", "-") and 0.0 in consts:
+            return f"{n['name']} adds 0"
+        if op == "**" and n["exponent"] in (0, 1):
+            return f"{n['name']} raises to {n['exponent']}"
+    return None
 
 
-def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty: str) -> bool:
+def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty: str, zero_ok: bool) -> bool:
     by_name = {n["name"]: n for n in nodes}
     node_numbers = [v for n in nodes for v in (n["data"], n["grad"])]
     if not all(math.isfinite(v) and abs(v) <= LIMIT for v in node_numbers + [v for _, v in answers]):
@@ -48,15 +64,17 @@ def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty:
             return False
         if n["op"] == "sigmoid" and not 0.01 <= n["data"] <= 0.99:
             return False
+        if n["op"] == "exp" and n["data"] > EXP_LIMIT:
+            return False
         if n["op"] == "relu" and by_name[n["inputs"][0]]["data"] == 0:
             return False
     values = [v for _, v in answers]
-    if all(v == 0 for v in values):
+    if all(v == 0 for v in values) and not zero_ok:
         return False
-    return all(v == 0 or abs(v) >= 0.001 for v in values)
+    return degenerate(nodes) is None
 
 
-def _question(draft: Draft, nodes: list[dict], asked_text: str) -> str:
+def _question(draft: Draft, nodes: list[dict], asked_text: str, rounding: str) -> str:
     order = draft.given or draft.asked
     rank = {name: i for i, name in enumerate(order)}
     given = sorted(leaves(nodes), key=lambda n: rank.get(n["name"], len(rank)))
@@ -66,7 +84,28 @@ def _question(draft: Draft, nodes: list[dict], asked_text: str) -> str:
     lines += [f"  {s}" for s in statements(nodes, pretty=True)]
     start = "" if draft.output_grad != 1 else f", starting from {nodes[-1]['name']}.grad = 1"
     lines.append(f"find {asked_text}{start}.")
+    ops = {n["op"] for n in nodes}
+    lines += [text for op, text in definitions().items() if op in ops]
+    lines.append(rounding)
     return "\n".join(lines)
+
+
+def definitions() -> dict[str, str]:
+    """op -> the sentence a question adds when the op appears (log's base, σ's formula)."""
+    return {op: " ".join(text.split()) for op, text in grade.texts("definitions").items()}
+
+
+def grade_draft(draft: Draft, nodes: list[dict], answers, strict: bool = True):
+    """(graded answers, node tolerances) from practice.grade, or Unfair."""
+    def evaluate(r, mistake):
+        if draft.evaluate:
+            return draft.evaluate(nodes, r, mistake)
+        return grade.graph_answers(nodes, draft.asked, draft.output_grad, r, mistake)
+
+    if strict:
+        grade.check_hand_work(nodes, draft.output_grad)
+    mistakes = draft.mistakes + grade.applicable(nodes, draft.output_grad)
+    return grade.assess(nodes, answers, draft.output_grad, evaluate, mistakes, strict=strict)
 
 
 def make_problem(kind: str, difficulty: str, seed: int) -> dict:
@@ -86,14 +125,25 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
         else:
             answers = [(f"{name}.grad", by_name[name]["grad"]) for name in draft.asked]
             asked_text = listing([f"{name}.grad" for name in draft.asked])
-        if not _acceptable(nodes, answers, difficulty):
+        if not _acceptable(nodes, answers, difficulty, draft.zero_ok):
             continue
+        try:
+            graded, node_tolerances = grade_draft(draft, nodes, answers)
+        except grade.Unfair:
+            continue
+        if draft.lesson and not draft.lesson(graded):
+            continue
+        for n in nodes:
+            if n["name"] in node_tolerances:
+                n["tolerance"] = node_tolerances[n["name"]]
+        rounding = grade.rounding_rule(kind)
         record = {
             "id": problem_id(kind, difficulty, seed),
             "seed": seed,
             "kind": kind,
             "difficulty": difficulty,
-            "question": _question(draft, nodes, asked_text),
+            "question": _question(draft, nodes, asked_text, rounding),
+            "rounding": rounding,
             "output": nodes[-1]["name"],
         }
         if draft.output_grad != 1:
@@ -101,9 +151,7 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
         record["program"] = "; ".join(statements(nodes))
         record.update(draft.extra)
         record["nodes"] = nodes
-        record["answers"] = [
-            {"name": name, "value": value, "tolerance": tolerance(value, difficulty, name)} for name, value in answers
-        ]
+        record["answers"] = graded
         record["steps"] = steps
         return record
     raise RuntimeError(f"no acceptable {difficulty} {kind} problem in {MAX_DRAWS} draws (seed {seed})")

@@ -3,6 +3,8 @@
 This record is the one source every exporter reads (the JSON schema in the README).
 """
 
+import re
+
 from engine import Value
 
 from .numbers import MINUS, fmt, fmt_operand
@@ -57,22 +59,59 @@ def node_dicts(order: list[Value], names: dict[int, str], constants: set[int]) -
     return out
 
 
-def _power(base: str, k: float) -> str:
-    exponent = fmt(k)
-    return f"{base}^{exponent}" if k >= 0 else f"{base}^({exponent})"
+SUPERSCRIPT = str.maketrans("0123456789-.\u2212", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207b\u00b7\u207b")
+
+
+_POWER = re.compile(r"\*\*\(?(-?[0-9.]+)\)?")
+
+
+def pretty_program(text: str) -> str:
+    """A program's expression in the notation people read: x**3 - (-2)*x -> x³ − (−2) × x, sigmoid -> σ."""
+    text = _POWER.sub(lambda m: power_text("", float(m.group(1))), text)
+    return text.replace("*", " × ").replace("-", MINUS).replace("sigmoid", "σ")
+
+
+def power_text(base: str, k: float) -> str:
+    """base², base³, base⁻¹: exponents as superscripts, one notation for people everywhere."""
+    return f"{base}{fmt(k).translate(SUPERSCRIPT)}"
+
+
+class Shown:
+    """A worked step's numbers: a template with {} for each operand, the operands, and how they combine.
+
+    `text()` prints the operands with as many decimals as it takes (4 at least) for the printed operands
+    to give the printed result at the printed precision, and never prints a non-zero operand as 0.
+    """
+
+    def __init__(self, template: str, operands: tuple, combine, value: float, places: int = 4):
+        self.template, self.operands, self.combine, self.value, self.places = template, operands, combine, value, places
+
+    def text(self) -> str:
+        target = fmt(self.value)
+        for places in range(self.places, 11):
+            shown = [fmt_operand(x, places) for x in self.operands]
+            read = [float(t.strip("()").replace(MINUS, "-")) for t in shown]
+            if any(r == 0 and x != 0 for r, x in zip(read, self.operands)):
+                continue
+            try:
+                if fmt(self.combine(*read)) == target:
+                    break
+            except (ZeroDivisionError, OverflowError, ValueError):
+                continue
+        return self.template.format(*shown)
 
 
 def _negated(rule: str, g: float):
     """−g as a rule, with the sign worked out only where it is not obvious: −(−2) = 2."""
-    return rule, (f"{MINUS}{fmt_operand(g)}" if fmt(g).startswith(MINUS) else None), -g
+    return rule, (Shown(f"{MINUS}{{}}", (g,), lambda a: -a, -g) if fmt(g).startswith(MINUS) else None), -g
 
 
 def contributions(node: dict, by_name: dict[str, dict]):
-    """For each input of `node`, in order: (input name, symbolic rule, numbers substituted, value added to its grad)."""
+    """For each input of `node`, in order: (input name, symbolic rule, numbers substituted (a Shown or None),
+    value added to its grad)."""
     op, o = node["op"], node["name"]
     ins = [by_name[n] for n in node["inputs"]]
     g, od = node["grad"], node["data"]
-    G = fmt_operand(g)
 
     def data(x):  # a constant is written as its number, a named value as name.data
         return fmt_operand(x["data"]) if x.get("constant") else f"{x['name']}.data"
@@ -85,42 +124,51 @@ def contributions(node: dict, by_name: dict[str, dict]):
     if op == "*":
         x, y = ins
         return [
-            (x["name"], f"{data(y)} × {o}.grad", f"{fmt_operand(y['data'])} × {G}", y["data"] * g),
-            (y["name"], f"{data(x)} × {o}.grad", f"{fmt_operand(x['data'])} × {G}", x["data"] * g),
+            (x["name"], f"{data(y)} × {o}.grad", Shown("{} × {}", (y["data"], g), lambda a, b: a * b, y["data"] * g), y["data"] * g),
+            (y["name"], f"{data(x)} × {o}.grad", Shown("{} × {}", (x["data"], g), lambda a, b: a * b, x["data"] * g), x["data"] * g),
         ]
     if op == "/":
         x, y = ins
         xd, yd = x["data"], y["data"]
         return [
-            (x["name"], f"{o}.grad / {data(y)}", f"{G} / {fmt_operand(yd)}", g / yd),
+            (x["name"], f"{o}.grad / {data(y)}", Shown("{} / {}", (g, yd), lambda a, b: a / b, g / yd), g / yd),
             (y["name"], f"{MINUS}{data(x)} / {data(y)}² × {o}.grad",
-             f"{MINUS}{fmt_operand(xd)} / {fmt_operand(yd)}² × {G}", -xd / yd**2 * g),
+             Shown(f"{MINUS}{{}} / {{}}² × {{}}", (xd, yd, g), lambda a, b, c: -a / b**2 * c, -xd / yd**2 * g), -xd / yd**2 * g),
         ]
     (x,) = ins
     n, xd = x["name"], x["data"]
     if op == "**":
         k = node["exponent"]
         if k == 0:  # x ** 0 is the constant 1: nothing flows back (and 0.0 ** −1 is undefined)
-            return [(n, f"0 × {o}.grad", f"0 × {G}", 0.0)]
+            return [(n, f"0 × {o}.grad", Shown("0 × {}", (g,), lambda a: 0.0, 0.0), 0.0)]
         if k == 2:
-            return [(n, f"2 × {n}.data × {o}.grad", f"2 × {fmt_operand(xd)} × {G}", 2 * xd * g)]
-        return [(n, f"{fmt_operand(k)} × {_power(n + '.data', k - 1)} × {o}.grad",
-                 f"{fmt_operand(k)} × {_power(fmt_operand(xd), k - 1)} × {G}", k * xd ** (k - 1) * g)]
+            return [(n, f"2 × {n}.data × {o}.grad", Shown("2 × {} × {}", (xd, g), lambda a, b: 2 * a * b, 2 * xd * g), 2 * xd * g)]
+        value = k * xd ** (k - 1) * g
+        return [(n, f"{fmt_operand(k)} × {power_text(n + '.data', k - 1)} × {o}.grad",
+                 Shown(f"{fmt_operand(k)} × {power_text('{}', k - 1)} × {{}}", (xd, g), lambda a, b: k * a ** (k - 1) * b, value), value)]
     if op == "neg":
         return [(n, *_negated(f"{MINUS}{o}.grad", g))]
     if op == "tanh":
-        return [(n, f"(1 {MINUS} {o}.data²) × {o}.grad", f"(1 {MINUS} {fmt_operand(od)}²) × {G}", (1 - od**2) * g)]
+        return [(n, f"(1 {MINUS} {o}.data²) × {o}.grad",
+                 Shown(f"(1 {MINUS} {{}}²) × {{}}", (od, g), lambda a, b: (1 - a**2) * b, (1 - od**2) * g), (1 - od**2) * g)]
     if op == "exp":
-        return [(n, f"{o}.data × {o}.grad", f"{fmt_operand(od)} × {G}", od * g)]
+        return [(n, f"{o}.data × {o}.grad", Shown("{} × {}", (od, g), lambda a, b: a * b, od * g), od * g)]
     if op == "relu":
         local = 1.0 if xd > 0 else 0.0
-        return [(n, f"(1 if {n}.data > 0 else 0) × {o}.grad", f"{fmt(local)} × {G}", local * g)]
+        return [(n, f"(1 if {n}.data > 0 else 0) × {o}.grad", Shown(f"{fmt(local)} × {{}}", (g,), lambda b: local * b, local * g), local * g)]
     if op == "log":
-        return [(n, f"{o}.grad / {n}.data", f"{G} / {fmt_operand(xd)}", g / xd)]
+        return [(n, f"{o}.grad / {n}.data", Shown("{} / {}", (g, xd), lambda a, b: a / b, g / xd), g / xd)]
     if op == "sigmoid":
+        value = od * (1 - od) * g
         return [(n, f"{o}.data × (1 {MINUS} {o}.data) × {o}.grad",
-                 f"{fmt_operand(od)} × (1 {MINUS} {fmt_operand(od)}) × {G}", od * (1 - od) * g)]
+                 Shown(f"{{}} × (1 {MINUS} {{}}) × {{}}", (od, od, g), lambda a, b, c: a * (1 - b) * c, value), value)]
     raise ValueError(f"unknown op {op!r}")
+
+
+def step_line(target: str, rule: str, numbers, value: float) -> str:
+    """`target += rule = numbers = value`, the numbers printed so that they give the printed value."""
+    middle = f" = {numbers.text()}" if numbers else ""
+    return f"{target} += {rule}{middle} = {fmt(value)}"
 
 
 def worked_steps(nodes: list[dict]) -> list[str]:
@@ -133,8 +181,7 @@ def worked_steps(nodes: list[dict]) -> list[str]:
         for target, rule, numbers, value in contributions(node, by_name):
             if by_name[target].get("constant"):
                 continue
-            middle = f" = {numbers}" if numbers else ""
-            lines.append(f"{target}.grad += {rule}{middle} = {fmt(value)}")
+            lines.append(step_line(f"{target}.grad", rule, numbers, value))
     return lines
 
 
@@ -167,10 +214,12 @@ def expression_text(node: dict, by_name: dict[str, dict], pretty: bool) -> str:
     if op == "**":
         k = node["exponent"]
         if pretty:
-            return f"{ins[0]}^{fmt(k)}" if k >= 0 else f"{ins[0]}^({fmt(k)})"
+            return power_text(ins[0], k)
         return f"{ins[0]}**{k}" if k >= 0 else f"{ins[0]}**({k})"
     if op == "neg":
         return f"{MINUS if pretty else '-'}{ins[0]}"
+    if pretty and op == "sigmoid":
+        return f"σ({ins[0]})"
     return f"{op}({ins[0]})"
 
 

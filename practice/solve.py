@@ -2,7 +2,9 @@
 
 import hashlib
 
-from .generate import tolerance
+from . import grade
+from .generate import grade_draft
+from .kinds import Draft
 from .numbers import MINUS
 from .program import build, parse_values
 from .record import flatten, leaves, statements
@@ -15,6 +17,14 @@ def solve_program(program: str, pairs) -> dict:
     given = leaves(nodes)
     key = program + "|" + ",".join(f"{k}={v!r}" for k, v in sorted(values.items()))
     listing = ", ".join(f"{n['name']} = {exact(n['data'])}" for n in given)
+    # A learner's own numbers can't be redrawn: a mistake too close to the key is left out of the list
+    # instead, and values too small to round fairly are still solved.
+    draft = Draft(out, [n["name"] for n in given], "")
+    answers = [(f"{n['name']}.grad", n["grad"]) for n in given]
+    graded, node_tolerances = grade_draft(draft, nodes, answers, strict=False)
+    for n in nodes:
+        if n["name"] in node_tolerances:
+            n["tolerance"] = node_tolerances[n["name"]]
     return {
         "id": "solve-" + hashlib.sha256(key.encode()).hexdigest()[:16],
         "seed": None,
@@ -24,9 +34,8 @@ def solve_program(program: str, pairs) -> dict:
         "output": nodes[-1]["name"],
         "program": "; ".join(statements(nodes)),
         "nodes": nodes,
-        "answers": [
-            {"name": f"{n['name']}.grad", "value": n["grad"], "tolerance": tolerance(n["grad"], "custom", "")} for n in given
-        ],
+        "rounding": grade.rounding_rule("expression"),
+        "answers": graded,
         "steps": steps,
     }
 

@@ -55,10 +55,11 @@ def test_answers_are_the_key(generated, kind, difficulty):
         nodes = {n["name"]: n for n in p["nodes"]}
         oracle = torch_pass(p)
         assert p["answers"], p["id"]
-        assert any(a["value"] != 0 for a in p["answers"]), p["id"]
+        blocked_relu = kind == "local" and p["nodes"][-1]["op"] == "relu" and p["nodes"][0]["data"] < 0
+        assert any(a["value"] != 0 for a in p["answers"]) or blocked_relu, p["id"]
         for a in p["answers"]:
             assert a["tolerance"] >= 0.00005  # never tighter than the display rounding
-            assert a["value"] == 0 or abs(a["value"]) >= 0.001
+            assert a["value"] == 0 or abs(a["value"]) >= 0.01 * (1 - 1e-9)  # 4 decimal places keep 3 significant figures
             name, _, field = a["name"].rpartition(".")
             if field == "grad":
                 assert a["value"] == nodes[name]["grad"]

@@ -22,6 +22,13 @@ class Draft:
     extra: dict = field(default_factory=dict)  # fields added to the record (learning_rate, h, ...)
     finish: object = None                 # optional: finish(by_name) -> (answers [(name, value)], steps [str], asked_text)
     given: list[str] = field(default_factory=list)  # order to list given values in (default: asked first)
+    # How a learner answers: evaluate(nodes, r, mistake) -> {answer name: value}, or None where the mistake
+    # does not apply; r rounds every intermediate; mistake is a catalogue name (practice/grade.py) or None.
+    # Default: the graph's backward pass replayed by grade.work, for the asked grads.
+    evaluate: object = None
+    mistakes: list[str] = field(default_factory=list)  # catalogue names beyond the graph's own (no-update, ...)
+    zero_ok: bool = False  # every asked answer may be 0 (a blocked relu is the lesson)
+    lesson: object = None  # optional check(answers) -> bool: the problem tests this kind's own lesson
 
 
 def pick_value(rng, difficulty: str, low: float = -4, high: float = 4, nonzero: bool = True) -> float:

@@ -36,7 +36,9 @@ def random_graph(rng, difficulty: str, n_leaves: int, p_reuse: float, p_unary: f
     while len(open_) > 1:
         if step == forced_at or (unary_count < 2 and rng.random() < p_unary):
             i = rng.randrange(len(open_))
-            new = apply(rng.choice(UNARY[difficulty]), open_[i], None, rng, difficulty)
+            # the forced op of a hard graph is the lesson's tanh more often than not
+            op = "tanh" if step == forced_at and difficulty == "hard" and rng.random() < 0.6 else rng.choice(UNARY[difficulty])
+            new = apply(op, open_[i], None, rng, difficulty)
             unary_count += 1
         else:
             i, j = rng.sample(range(len(open_)), 2)
@@ -83,4 +85,9 @@ def build_accumulate(rng, difficulty: str) -> Draft:
     if not _used_twice(out):
         raise Redraw()
     asked = sorted(v.label for v in out.topo() if not v._prev and v.label)
-    return Draft(out, asked, "Some values feed more than one operation: their gradients add up (+=).")
+    return Draft(out, asked, "Some values feed more than one operation: their gradients add up (+=).", lesson=_overwrite_shows)
+
+
+def _overwrite_shows(answers) -> bool:
+    """An accumulate problem's answers change when a learner overwrites instead of adding."""
+    return any(m["name"] == "overwrite" for a in answers for m in a["mistakes"])

@@ -8,7 +8,7 @@ from .common import Draft, pick_upstream, pick_value
 OPS = {
     "easy": ["+", "*", "relu"],
     "medium": ["-", "/", "**", "neg"],
-    "hard": ["tanh", "exp", "log", "sigmoid"],
+    "hard": ["tanh", "tanh", "tanh", "tanh", "exp", "log", "sigmoid"],  # the lesson's op in most hard problems
 }
 
 
@@ -32,4 +32,9 @@ def build(rng, difficulty: str) -> Draft:
         f"One operation, seen from the middle of a larger graph. "
         f"The gradient arriving at {out.label} from above is {out.label}.grad = {{upstream}}."
     )
-    return Draft(out, asked, intro, output_grad=g)
+    # A blocked relu (input below 0) passes nothing back: every answer 0 is the lesson there.
+    return Draft(out, asked, intro, output_grad=g, zero_ok=op == "relu", lesson=_every_answer_tests_a_mistake)
+
+
+def _every_answer_tests_a_mistake(answers) -> bool:
+    return all(a["mistakes"] for a in answers)

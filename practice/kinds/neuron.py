@@ -2,9 +2,10 @@
 
 from engine import Value
 
-from ..numbers import MINUS, fmt, fmt_operand
-from ..record import listing
-from .common import Draft, leaves, pick_value
+from ..grade import work
+from ..numbers import MINUS, fmt
+from ..record import Shown, listing
+from .common import Draft, Redraw, leaves, pick_value
 
 
 def neuron_graph(rng, difficulty: str, nin: int, act: str) -> tuple[Value, list[str]]:
@@ -34,6 +35,8 @@ def neuron_graph(rng, difficulty: str, nin: int, act: str) -> tuple[Value, list[
         p, q = e - 1, e + 1
         p.label, q.label = "p", "q"
         out = p / q
+        if abs(out.data) > 0.99:  # the same bound as tanh itself, however it is written
+            raise Redraw()
     else:
         out = getattr(n, act)()
     out.label = "o"
@@ -78,6 +81,9 @@ def build_loss(rng, difficulty: str) -> Draft:
     return Draft(loss, params, intro, given=_given(params))
 
 
+STEP_MISTAKES = ["no-update", "wrong-direction", "lr-forgotten"]
+
+
 def build_step(rng, difficulty: str) -> Draft:
     loss, params, intro = loss_graph(rng, difficulty)
     lr = rng.choice({"easy": [0.1, 0.5], "medium": [0.1, 0.05, 0.5], "hard": [0.1, 0.05, 0.01]}[difficulty])
@@ -88,14 +94,29 @@ def build_step(rng, difficulty: str) -> Draft:
             node = by_name[p]
             new = node["data"] - lr * node["grad"]
             answers.append((f"{p}.new", new))
-            steps.append(
-                f"{p}.new = {p}.data {MINUS} lr × {p}.grad = {fmt(node['data'])} {MINUS} {fmt(lr)} × "
-                f"{fmt_operand(node['grad'])} = {fmt(new)}"
-            )
+            numbers = Shown(f"{{}} {MINUS} {fmt(lr)} × {{}}", (node["data"], node["grad"]), lambda d, g: d - lr * g, new)
+            steps.append(f"{p}.new = {p}.data {MINUS} lr × {p}.grad = {numbers.text()} = {fmt(new)}")
         return answers, steps, f"the new values of {listing(params)} after one step"
 
+    def evaluate(nodes, r, mistake):
+        """The new values as a learner steps them: rounded, and bent by one mistake of the pass or the step."""
+        graph_mistake = mistake if mistake not in STEP_MISTAKES else None
+        worked = work(nodes, 1.0, r, graph_mistake)
+        rule = {
+            None: lambda d, g: r(d - r(lr * g)),
+            "no-update": lambda d, g: d,
+            "wrong-direction": lambda d, g: r(d + r(lr * g)),
+            "lr-forgotten": lambda d, g: r(d - g),
+        }[mistake if mistake in STEP_MISTAKES else None]
+        return {f"{p}.new": rule(*worked[p]) for p in params}
+
+    def lesson(answers):
+        """Every parameter moves, and standing still or stepping the wrong way is caught."""
+        return all({"no-update", "wrong-direction"} <= {m["name"] for m in a["mistakes"]} for a in answers)
+
     intro += f" Take one gradient-descent step with learning rate lr = {fmt(lr)} (p.data −= lr × p.grad)."
-    return Draft(loss, params, intro, extra={"learning_rate": lr}, finish=finish, given=_given(params))
+    return Draft(loss, params, intro, extra={"learning_rate": lr}, finish=finish, given=_given(params),
+                 evaluate=evaluate, mistakes=STEP_MISTAKES, lesson=lesson)
 
 
 def _given(params):

@@ -1,0 +1,309 @@
+"""Grading, one idea in one place: the working precision a problem states, the tolerance of each answer,
+the catalogue of the lesson's classic mistakes with the value each one produces, and the simulated
+learner that proves a tolerance fair.
+
+A learner works from the given leaves, rounding every intermediate (each forward value, local
+derivative, contribution and running total) as the problem says. `work` replays that on a record's
+nodes, exactly or rounded, and with one catalogued mistake or none. `assess` decides, for a drawn
+problem, each answer's tolerance (wide enough for every rounding learner, with room to spare) and
+the mistakes it must reject (each at least MARGIN tolerances away from the key); when a mistake can't
+be told apart, or a hand-work value is too small to round fairly, the draw is refused and generation
+redraws. Every exporter reads the results from the record; none recomputes them.
+
+The texts a learner reads (the rounding rule, what each mistake means) are in templates/grading/.
+"""
+
+import functools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .resources import templates_dir
+
+PLACES = 4          # the stated rule: 4 decimal places ...
+FIGURES = 4         # ... or 4 significant figures, at every step
+SAFETY = 2.0        # a tolerance is at least this many times the worst rounding learner's error
+MARGIN = 2.0        # a mistake must land at least this many tolerances from the key
+SMALLEST = 0.01     # a non-zero hand-work value below this keeps under 3 significant figures at 4 decimals
+FLOOR = 0.001       # the tightest tolerance
+UNCHANGED = 1e-9    # relative: a "mistake" this close to the key changes nothing
+
+
+# ---------------------------------------------------------------- rounding
+
+
+def round_places(x: float, places: int = PLACES) -> float:
+    return round(x, places) + 0.0
+
+
+def round_figures(x: float, figures: int = FIGURES) -> float:
+    if x == 0 or not math.isfinite(x):
+        return x
+    return float(f"{x:.{figures - 1}e}") + 0.0
+
+
+def exact(x: float) -> float:
+    return x
+
+
+# The simulated learners: each rounds every intermediate its way. `f_places` is for the function values of
+# a finite difference, which the problem asks to keep to more places (h = 0.01 magnifies their rounding).
+LEARNERS = {
+    "4 decimal places": round_places,
+    "4 significant figures": round_figures,
+}
+F_PLACES = 6
+
+
+# ---------------------------------------------------------------- the catalogue
+
+
+@dataclass(frozen=True)
+class Mistake:
+    name: str
+    why: str      # one line in the learner's terms; {answer} is the answer's name, {param} its parameter
+    applies: str  # what the mistake is about: an op ("*", "tanh", ...), "reuse", "upstream" or a kind's step
+
+
+@functools.cache
+def _texts() -> dict:
+    """Every YAML file in templates/grading/, merged section by section (`rounding`, `definitions`, `mistakes`)."""
+    merged: dict[str, dict] = {}
+    for path in sorted(Path(templates_dir(), "grading").glob("*.yaml")):
+        for section, entries in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            merged.setdefault(section, {}).update(entries or {})
+    return merged
+
+
+def texts(section: str) -> dict:
+    return _texts().get(section, {})
+
+
+@functools.cache
+def catalogue() -> dict[str, Mistake]:
+    """name -> Mistake, in the order the catalogue lists them."""
+    return {name: Mistake(name, entry["why"].strip(), entry["applies"]) for name, entry in texts("mistakes").items()}
+
+
+def rounding_rule(kind: str) -> str:
+    """The sentence that tells a learner how to round, for a kind (or the default)."""
+    texts_ = texts("rounding")
+    return " ".join(texts_.get(kind, texts_["default"]).split())
+
+
+def why(name: str, answer: str) -> str:
+    param = answer.rsplit(".", 1)[0]
+    return catalogue()[name].why.format(answer=answer, param=param)
+
+
+# ---------------------------------------------------------------- the simulated learner
+
+
+FORWARD = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "neg": lambda a: -a,
+    "tanh": math.tanh,
+    "exp": math.exp,
+    "relu": lambda a: max(a, 0.0),
+    "log": math.log,
+    "sigmoid": lambda a: 1 / (1 + math.exp(-a)),
+}
+
+# Which op each graph mistake bends; "reuse" and "upstream" are not about one op.
+GRAPH_MISTAKES = ("overwrite", "sign-slip", "wrong-operand", "tanh-forgotten", "tanh-from-input", "power-rule",
+                  "division-rule", "exp-rule", "relu-rule", "log-rule", "sigmoid-rule", "upstream-forgotten")
+
+
+def _locals(node: dict, xs: list[float], out: float, r, mistake: str | None) -> list[float]:
+    """The local derivative of `node` with respect to each input, as the learner works it out (rounded)."""
+    op = node["op"]
+    if op == "+":
+        return [1.0, 1.0]
+    if op == "-":
+        return [1.0, 1.0 if mistake == "sign-slip" else -1.0]
+    if op == "*":
+        a, b = xs
+        return [a, b] if mistake == "wrong-operand" else [b, a]
+    if op == "/":
+        a, b = xs
+        if mistake == "division-rule":  # the denominator's rule without the square
+            return [r(1 / b), r(-a / b)]
+        return [r(1 / b), r(-a / r(b * b))]
+    (x,) = xs
+    if op == "**":
+        k = node["exponent"]
+        if k == 0:
+            return [0.0]
+        if mistake == "power-rule":  # the exponent not lowered
+            return [r(k * x**k)]
+        return [r(k * x ** (k - 1))]
+    if op == "neg":
+        return [-1.0]
+    if op == "tanh":
+        if mistake == "tanh-forgotten":
+            return [1.0]
+        if mistake == "tanh-from-input":
+            return [r(1 - r(x * x))]
+        return [r(1 - r(out * out))]
+    if op == "exp":
+        return [x if mistake == "exp-rule" else out]
+    if op == "relu":
+        return [1.0 if (x > 0 or mistake == "relu-rule") else 0.0]
+    if op == "log":
+        return [x if mistake == "log-rule" else r(1 / x)]
+    if op == "sigmoid":
+        return [out if mistake == "sigmoid-rule" else r(out * r(1 - out))]
+    raise ValueError(f"unknown op {op!r}")
+
+
+def work(nodes: list[dict], output_grad: float = 1.0, r=exact, mistake: str | None = None,
+         data: dict[str, float] | None = None) -> dict[str, tuple[float, float]]:
+    """{name: (data, grad)} as a learner finds them: the given leaves (or `data`'s values for them), every
+    intermediate rounded with r, and the backward pass bent by one graph mistake (or none). Inputs that
+    appear twice get two contributions, as in the engine."""
+    values: dict[str, float] = {}
+    for n in nodes:
+        if not n["op"]:
+            values[n["name"]] = float(data.get(n["name"], n["data"]) if data else n["data"])
+        elif n["op"] == "**":
+            values[n["name"]] = r(values[n["inputs"][0]] ** n["exponent"])
+        else:
+            values[n["name"]] = r(FORWARD[n["op"]](*[values[i] for i in n["inputs"]]))
+    grads = {n["name"]: 0.0 for n in nodes}
+    out = nodes[-1]["name"]
+    grads[out] = 1.0 if mistake == "upstream-forgotten" else float(output_grad)
+    received: dict[str, int] = {}
+    for n in reversed(nodes):
+        if not n["op"]:
+            continue
+        g = grads[n["name"]]
+        xs = [values[i] for i in n["inputs"]]
+        for name, local in zip(n["inputs"], _locals(n, xs, values[n["name"]], r, mistake)):
+            contribution = r(local * g)
+            if mistake == "overwrite":
+                grads[name] = contribution
+            else:
+                grads[name] = r(grads[name] + contribution)
+            received[name] = received.get(name, 0) + 1
+    return {name: (values[name], grads[name]) for name in values}
+
+
+def contributions_per_node(nodes: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for n in nodes:
+        for i in n["inputs"]:
+            counts[i] = counts.get(i, 0) + 1
+    return counts
+
+
+def applicable(nodes: list[dict], output_grad: float) -> list[str]:
+    """The graph mistakes that can change something in this graph."""
+    ops = {n["op"] for n in nodes if n["op"]}
+    about = {"sign-slip": "-", "wrong-operand": "*", "tanh-forgotten": "tanh", "tanh-from-input": "tanh",
+             "power-rule": "**", "division-rule": "/", "exp-rule": "exp", "relu-rule": "relu", "log-rule": "log",
+             "sigmoid-rule": "sigmoid"}
+    names = []
+    for name in GRAPH_MISTAKES:
+        if name == "overwrite":
+            ok = any(c > 1 for c in contributions_per_node(nodes).values())
+        elif name == "upstream-forgotten":
+            ok = output_grad != 1
+        else:
+            ok = about[name] in ops
+        if ok:
+            names.append(name)
+    return names
+
+
+def graph_answers(nodes: list[dict], asked: list[str], output_grad: float, r=exact, mistake=None) -> dict[str, float]:
+    worked = work(nodes, output_grad, r, mistake)
+    return {f"{name}.grad": worked[name][1] for name in asked}
+
+
+# ---------------------------------------------------------------- assessing a draw
+
+
+class Unfair(Exception):
+    """This draw can't be graded fairly: redraw."""
+
+
+def hand_sized(x: float) -> bool:
+    """0, or big enough that 4 decimal places keep 3 significant figures."""
+    return x == 0 or abs(x) >= SMALLEST * (1 - 1e-9)
+
+
+def _round_up(x: float) -> float:
+    """x rounded up to 2 significant figures (a tolerance a person can read)."""
+    if x <= 0:
+        return x
+    e = math.floor(math.log10(x)) - 1
+    step = 10.0**e
+    return round(math.ceil(x / step - 1e-9) * step, 12)
+
+
+def tolerance_from(key: float, errors: list[float]) -> float:
+    worst = max(errors, default=0.0)
+    return _round_up(max(FLOOR, SAFETY * worst, 0.0001 * abs(key)))
+
+
+def check_hand_work(nodes: list[dict], output_grad: float) -> None:
+    """Every value a learner writes (data, grad, local derivative, contribution) is 0 or hand-sized."""
+    for n in nodes:
+        if not (hand_sized(n["data"]) and hand_sized(n["grad"])):
+            raise Unfair(f"{n['name']} is too small to round")
+    values = {n["name"]: n["data"] for n in nodes}
+    for n in nodes:
+        if n["op"]:
+            xs = [values[i] for i in n["inputs"]]
+            for local in _locals(n, xs, n["data"], exact, None):
+                if not hand_sized(local) or not hand_sized(local * n["grad"]):
+                    raise Unfair(f"a contribution of {n['name']} is too small to round")
+
+
+def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: float, evaluate, mistakes: list[str],
+           strict: bool = True) -> tuple[list[dict], dict[str, float]]:
+    """The record's answers (with tolerance and mistakes) and each non-constant node's grad tolerance.
+
+    `evaluate(r, mistake)` -> {answer name: value} (or None where the mistake does not apply) is how a learner
+    who rounds with r and makes `mistake` answers. With `strict`, a mistake that lands within MARGIN
+    tolerances of the key raises Unfair (generation redraws); without it (a learner's own program in
+    `solve`), such a mistake is just left out of the answer's list.
+    """
+    keys = dict(answers)
+    if strict and not all(hand_sized(v) for v in keys.values()):
+        raise Unfair("an answer is too small to round")
+    learned = [evaluate(r, None) for r in LEARNERS.values()]
+    tolerances = {name: tolerance_from(key, [abs(w[name] - key) for w in learned]) for name, key in keys.items()}
+    worked = [work(nodes, output_grad, r) for r in LEARNERS.values()]
+    node_tolerances = {
+        n["name"]: tolerance_from(n["grad"], [abs(w[n["name"]][1] - n["grad"]) for w in worked])
+        for n in nodes if not n.get("constant")
+    }
+    found: dict[str, list[dict]] = {name: [] for name in keys}
+    for mistake in mistakes:
+        values = evaluate(exact, mistake)
+        if values is None:
+            continue
+        for name, key in keys.items():
+            v = values.get(name)
+            if v is None or not math.isfinite(v) or abs(v - key) <= UNCHANGED * max(1.0, abs(key)):
+                continue
+            if abs(v - key) <= MARGIN * tolerances[name]:
+                if strict:
+                    raise Unfair(f"{mistake} gives {name} = {v}, too close to {key}")
+                continue
+            if any(abs(m["value"] - v) <= tolerances[name] for m in found[name]):
+                continue  # the same wrong number as an earlier mistake: one explanation is enough
+            found[name].append({"name": mistake, "value": v, "why": why(mistake, name)})
+    records = [{"name": name, "value": key, "tolerance": tolerances[name], "mistakes": found[name]} for name, key in answers]
+    return records, node_tolerances
+
+
+def accepts(answer: dict, value: float) -> bool:
+    """Would the key mark `value` right for this answer?"""
+    return abs(value - answer["value"]) <= answer["tolerance"]
