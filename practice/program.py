@@ -17,7 +17,17 @@ NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_NODES = 2000
 MAX_PROGRAM_CHARS = 100_000
 # What people copy from a question or a worked step (`L = b × h`, `a = −2.1`, `e^2`), in solve syntax.
-TYPOGRAPHY = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u22c5": "*", "\u00b7": "*", "\u00f7": "/", "^": "**", "\u00a0": " "})
+TYPOGRAPHY = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u22c5": "*", "\u00b7": "*", "\u00f7": "/", "^": "**", "\u00a0": " ",
+                            "\u03c3": "sigmoid"})
+# Powers as questions print them (x², e⁻¹): a run of superscript digits, with its sign, is one exponent.
+SUPERSCRIPTS = re.compile("[\u207b\u207a]?[\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+")
+PLAIN = str.maketrans("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207b\u207a", "0123456789-+")
+
+
+def typography(text: str) -> str:
+    """Text copied from a question or a worked step, in solve syntax: x² -> x**(2), − -> -, × -> *, σ -> sigmoid."""
+    text = SUPERSCRIPTS.sub(lambda m: f"**({m.group().translate(PLAIN)})", text)
+    return text.translate(TYPOGRAPHY)
 
 
 @contextmanager
@@ -125,7 +135,7 @@ def parse_values(pairs) -> dict[str, float]:
     values = {}
     for pair in pairs:
         name, eq, text = pair.partition("=")
-        name, text = name.strip(), text.strip().translate(TYPOGRAPHY)
+        name, text = name.strip(), typography(text.strip())
         if not eq or not NAME.match(name):
             raise UserError(f"{short(pair)} is not NAME=VALUE with a plain name (letters, digits, _), e.g. a=2")
         shown = text if text.isprintable() and len(text) <= 40 else short(text, 40)
@@ -145,7 +155,7 @@ def build(program: str, values: dict[str, float]) -> Value:
     """Build the graph of `program` (statements separated by ';' or new lines; the last is the output)."""
     if len(program) > MAX_PROGRAM_CHARS:
         raise UserError(f"the program is too long: at most {MAX_PROGRAM_CHARS:,} characters")
-    text = "\n".join(line.strip() for line in program.translate(TYPOGRAPHY).replace(";", "\n").splitlines()).strip()
+    text = "\n".join(line.strip() for line in typography(program).replace(";", "\n").splitlines()).strip()
     if not text:
         raise UserError("the program is empty; write an expression such as (a*b + c)*f")
     odd = next((c for c in text if not c.isascii() or not (c.isprintable() or c.isspace())), None)

@@ -3,6 +3,7 @@
 import jinja2
 
 from .numbers import MINUS, fmt
+from .record import power_text
 from .resources import templates_dir
 
 _env = jinja2.Environment(
@@ -20,7 +21,7 @@ def op_label(node: dict) -> str:
     if op is None:
         return "—"
     if op == "**":
-        return f"**{fmt(node['exponent'])}"
+        return power_text("x", node["exponent"])
     return {"-": MINUS, "*": "×"}.get(op, op)
 
 
