@@ -31,12 +31,25 @@ INSTALL_HINT = (
     "apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) or conda install graphviz"
 )
 
-FONT = "Helvetica"  # SVG says font-family="Helvetica,sans-Serif": every viewer has a stand-in of that width
+# The font dot lays the text out with, and the one every picture names: Liberation Sans (Debian's
+# fonts-liberation2, which the Makefile installs) has Arial's and Helvetica's advance widths, so a viewer
+# that draws the SVG with any of the three fills the boxes exactly as dot measured them.
+FONT = "Liberation Sans"
+SVG_FONT_FAMILY = "Liberation Sans,Arial,Helvetica,sans-serif"
 FONT_SIZE = "10"
 SMALL_FONT_SIZE = "9"
 INK = "black"
 HIGHLIGHT_FILL = "#ffe08a"  # light amber; a light grey in grayscale, under a thick border that carries the mark
-PNG_DPI = "144"  # 2 px a point: sharp on phones, fine in print; a 370 pt wide graph is 740 px
+MARK_PENWIDTH = "2.5"  # the outline of a marked box, over its 1 pt border
+PNG_DPI = "216"  # 3 px a point: 2 device px per CSS px where cards show pictures at 1.5 px a point
+CELL_PADDING = 2  # pt, inside every cell of a value's box
+BLANK = (30.0, 16.0)  # pt: the least (width, height) of a grad's cell; a blank to write in is this size
+FIT_SLACK = 3.0  # pt added to a grad's measured width: rounding in viewers and hinting in PNG never make it touch
+
+# Advance widths in em of the characters a shown number is made of (Liberation Sans = Arial = Helvetica;
+# regular and bold agree on these), and of the word "given"; anything else counts as a full em.
+_EM = {**dict.fromkeys("0123456789", 0.556), ".": 0.278, " ": 0.278, numbers.MINUS: 0.584, "-": 0.333,
+       "g": 0.556, "i": 0.222, "v": 0.5, "e": 0.556, "n": 0.556}
 
 OP_LABELS = {
     "+": "+",
@@ -137,41 +150,67 @@ def _op_label(node: dict) -> str:
     return OP_LABELS[node["op"]]
 
 
-def _value_label(name: str, data: str, grad: str | None, *, given: bool = False, marked: bool = False) -> str:
+def _text_width(text: str, size: float) -> float:
+    return size * sum(_EM.get(c, 1.0) for c in text)
+
+
+def _grad_cell(grad: str, output: bool, blank: tuple[float, float]) -> tuple[int, int]:
+    """(width, height) in pt of a value's grad cell, the same in the question and every answer picture (so
+    they share one layout): room for the grad in bold, and "given" beside the output's, never under `blank`."""
+    size = float(FONT_SIZE)
+    need = _text_width(grad, size)
+    if output:
+        need += _text_width(" ", size) + _text_width("given", float(SMALL_FONT_SIZE))
+    width = max(blank[0], need + 2 * CELL_PADDING + 2 + FIT_SLACK)  # + 2: the cell's border, 1 pt a side
+    return math.ceil(width), math.ceil(blank[1])
+
+
+def _value_label(name: str, data: str, grad: str | None, cell: tuple[int, int], *, given: bool = False,
+                 marked: bool = False) -> str:
     """HTML-like label: the name on the left, data over grad on the right (micrograd's fields, stacked).
 
-    grad None leaves a line to write on; `given` marks the output's grad in a question; `marked` is a
-    thick border, a tint and a bold grad: an answer the problem asks for.
+    The grad sits in a cell of fixed size `cell`, ruled underneath when it is a blank to fill in (grad None).
+    `given` marks the output's grad in a question; `marked` is a tint and a bold grad (the node's thick outline
+    is drawn by dot_source): what the card asks for. A box is the same size marked or not, so every picture of
+    one problem has the same layout.
     """
-    border = "2" if marked else "1"
-    bg = f' BGCOLOR="{HIGHLIGHT_FILL}"' if marked else ""
+    width, height = cell
     if grad is None:
-        grad_cells = '<TD ALIGN="LEFT">grad</TD><TD SIDES="B" BORDER="1" WIDTH="30"> </TD>'
-        spacer = '<TR><TD COLSPAN="2" HEIGHT="3" CELLPADDING="0"></TD></TR>'  # keeps the line off the border
+        content, rule = " ", INK
     else:
-        text = f"<B>{_h(grad)}</B>" if marked else _h(grad)
-        note = f' <FONT POINT-SIZE="{SMALL_FONT_SIZE}">given</FONT>' if given else ""
-        grad_cells = f'<TD ALIGN="LEFT" COLSPAN="2">grad {text}{note}</TD>'
-        spacer = ""
-    rows = 3 if spacer else 2
+        content = f"<B>{_h(grad)}</B>" if marked else _h(grad)
+        if given:
+            content += f' <FONT POINT-SIZE="{SMALL_FONT_SIZE}">given</FONT>'
+        rule = "transparent"
+    tint = f' BGCOLOR="{HIGHLIGHT_FILL}"' if marked else ""
     return (
-        f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2"{bg}>'
-        f'<TR><TD ROWSPAN="{rows}" CELLPADDING="3" SIDES="R" BORDER="1"><B>{_h(name)}</B></TD>'
+        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{CELL_PADDING}"{tint}>'
+        f'<TR><TD ROWSPAN="3" CELLPADDING="3" SIDES="R" BORDER="1"><B>{_h(name)}</B></TD>'
         f'<TD ALIGN="LEFT" COLSPAN="2">data {_h(data)}</TD></TR>'
-        f"<TR>{grad_cells}</TR>{spacer}"
+        f'<TR><TD ALIGN="LEFT">grad</TD><TD ALIGN="LEFT" FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="{height}" '
+        f'SIDES="B" BORDER="1" COLOR="{rule}">{content}</TD></TR>'
+        '<TR><TD COLSPAN="2" HEIGHT="3" CELLPADDING="0"></TD></TR>'  # keeps the rule off the box's border
         "</TABLE>>"
     )
 
 
-def dot_source(problem: dict, answer: bool) -> str:
-    """DOT text of the problem's graph: the question picture (answer=False) or the answer picture."""
+def marks(problem: dict, names=None) -> set[str]:
+    """The nodes an answer picture marks: those of the answers named (default: every answer of the problem).
+    "x.grad" marks x; so does "w1.new" (a step's answer is built from w1.grad); "estimate" marks nothing."""
+    answers = [a.get("name") for a in problem.get("answers") or [] if isinstance(a, dict)]
+    wanted = answers if names is None else list(names)
+    return {n.rpartition(".")[0] for n in wanted if isinstance(n, str) and "." in n}
+
+
+def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, float] = BLANK) -> str:
+    """DOT text of the problem's graph: the question picture (answer=False) or an answer picture.
+
+    An answer picture marks the answers named in `marked` (default: every asked answer). Every picture of
+    one problem has the same layout and size, whatever it shows or marks. `blank` is the least (width,
+    height) in pt of a grad's cell: the room a blank gives to write in.
+    """
     nodes, output = _check(problem)
-    # "x.grad" marks x; so does "w1.new" (a step's answer is built from w1.grad); "estimate" marks nothing.
-    asked = {
-        a["name"].rpartition(".")[0]
-        for a in problem.get("answers") or []
-        if isinstance(a, dict) and isinstance(a.get("name"), str) and "." in a["name"]
-    }
+    asked = marks(problem, marked)
     given_grad = problem.get("output_grad", 1.0)
 
     g = graphviz.Digraph(name="backprop")
@@ -205,13 +244,21 @@ def dot_source(problem: dict, answer: bool) -> str:
         if name in constants:
             continue  # drawn beside each op that uses it, as the number written in the program
         data = _number(node.get("data"))
+        if name == output:
+            grad = _number(given_grad)
+        else:  # a question picture needs no grads, but leaves room for them when the record has them
+            grad = _number(node.get("grad")) if answer or node.get("grad") is not None else ""
+        cell = _grad_cell(grad, name == output, blank)
         if answer:
-            label = _value_label(name, data, _number(node.get("grad")), marked=name in asked)
+            label = _value_label(name, data, grad, cell, marked=name in asked)
         elif name == output:
-            label = _value_label(name, data, _number(given_grad), given=True)
+            label = _value_label(name, data, grad, cell, given=True)
         else:
-            label = _value_label(name, data, None)
-        g.node(nid, label=label, shape="plain")
+            label = _value_label(name, data, None, cell)
+        if answer and name in asked:  # a thick outline on the box's own border: the size stays the label's
+            g.node(nid, label=label, shape="box", penwidth=MARK_PENWIDTH, width="0", height="0", margin="0")
+        else:
+            g.node(nid, label=label, shape="plain")
         if node.get("op") is None:
             continue
         oid = node_id(name, "op_")
@@ -260,12 +307,15 @@ def _dot_args(dot: str, fmt: str) -> list[str]:
     return args
 
 
+_DOT_FONT = f'font-family="{FONT}"'.encode()
+_SVG_FONT = f'font-family="{SVG_FONT_FAMILY}"'.encode()  # metric twins as fallbacks, then any sans-serif
 _PAGE_GRAPH_ID = re.compile(rb'<g id="page\d+,\d+_graph0" class="graph"')
 
 
 def _split_svg(out: bytes) -> list[bytes]:
     """One standalone SVG document per graph. dot repeats the XML prolog for every graph but names the
-    2nd+ graph's group "page0,1_graph0": set it back to "graph0" so a batch equals one-at-a-time."""
+    2nd+ graph's group "page0,1_graph0": set it back to "graph0" so a batch equals one-at-a-time. The font
+    is named with its fallbacks (dot names only the one it measured with)."""
     docs, start = [], 0
     end_tag = b"</svg>"
     while True:
@@ -275,8 +325,8 @@ def _split_svg(out: bytes) -> list[bytes]:
         end = i + len(end_tag)
         if out[end : end + 1] == b"\n":
             end += 1
-        doc = out[start:end]
-        docs.append(_PAGE_GRAPH_ID.sub(b'<g id="graph0" class="graph"', doc, count=1))
+        doc = _PAGE_GRAPH_ID.sub(b'<g id="graph0" class="graph"', out[start:end], count=1)
+        docs.append(doc.replace(_DOT_FONT, _SVG_FONT))
         start = end
     if out[start:].strip():
         docs.append(out[start:])  # trailing junk: makes the count wrong, so the batch is redone
@@ -388,17 +438,52 @@ def picture_name(data: bytes, fmt: str) -> str:
     return f"bp-{hashlib.sha256(data).hexdigest()[:16]}.{fmt}"
 
 
-def pictures(problems: list[dict], fmt: str = "svg") -> list[tuple[Picture, Picture]]:
-    """(question picture, answer picture) for each problem, all drawn by one render() call."""
+def _drawn(sources: list[str], names: list[str], fmt: str) -> list[Picture]:
+    """One Picture per source, by one render() call; a source given twice is drawn once."""
+    first: dict[str, str] = {}  # each distinct source and its name, in first-use order
+    for source, name in zip(sources, names):
+        first.setdefault(source, name)
+    where = {source: i for i, source in enumerate(first)}
+    data = render(list(first), fmt, list(first.values()))
+    drawn = [Picture(picture_name(d, fmt), d, fmt) for d in data]
+    return [drawn[where[s]] for s in sources]
+
+
+def pictures(problems: list[dict], fmt: str = "svg", blank: tuple[float, float] = BLANK) -> list[tuple[Picture, Picture]]:
+    """(question picture, answer picture marking every asked answer) for each problem, by one render() call.
+    `blank`: the least size of a grad's cell, as in dot_source."""
     sources, names = [], []
     for problem in problems:
         pid = problem.get("id", "?")
         for answer, what in ((False, "question"), (True, "answer")):
-            sources.append(dot_source(problem, answer))
+            sources.append(dot_source(problem, answer, blank=blank))
             names.append(f"the {what} picture of problem {pid}")
-    data = render(sources, fmt, names)
-    pics = [Picture(picture_name(d, fmt), d, fmt) for d in data]
+    pics = _drawn(sources, names, fmt)
     return list(zip(pics[0::2], pics[1::2]))
+
+
+class CardPictures(NamedTuple):
+    question: Picture
+    answer: Picture  # every asked answer marked: the whole backward pass
+    each: list[Picture]  # one per asked answer, in the record's order, marking that answer alone
+
+
+def card_pictures(problems: list[dict], fmt: str = "svg") -> list[CardPictures]:
+    """The pictures of each problem's cards, all of one layout and size, by one render() call."""
+    sources, names, counts = [], [], []
+    for problem in problems:
+        pid = problem.get("id", "?")
+        answers = [a.get("name") for a in problem.get("answers") or []]
+        sources += [dot_source(problem, False), dot_source(problem, True)]
+        sources += [dot_source(problem, True, [name]) for name in answers]
+        names += [f"the question picture of problem {pid}", f"the answer picture of problem {pid}"]
+        names += [f"the {name} picture of problem {pid}" for name in answers]
+        counts.append(len(answers))
+    pics, out, i = _drawn(sources, names, fmt), [], 0
+    for n in counts:
+        out.append(CardPictures(pics[i], pics[i + 1], pics[i + 2 : i + 2 + n]))
+        i += 2 + n
+    return out
 
 
 _SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')

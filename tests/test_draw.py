@@ -140,8 +140,15 @@ ALL = [EXPRESSION, NEURON_EXP, LOCAL_DIV, SQUARE, LOSS]
 
 
 def grads_shown(source: str) -> list[str]:
-    """Every grad printed in a DOT text ("grad 6", "grad <B>−4</B>"); a blank grad shows no number."""
-    return [re.sub(r"</?B>", "", m) for m in re.findall(r"grad ((?:<B>)?[^<\s]+)", source)]
+    """Every grad printed in a DOT text (a grad's fixed-size cell: "6", "<B>−4</B>", "1 given" shows "1");
+    a blank grad shows no number."""
+    cells = re.findall(r'FIXEDSIZE="TRUE"[^>]*>(.*?)</TD>', source)
+    return [t for t in (re.sub(r"<FONT[^>]*>.*?</FONT>|</?B>", "", c).strip() for c in cells) if t]
+
+
+def marked_nodes(source: str) -> list[str]:
+    """The node ids an answer picture marks: a thick outline and a tint."""
+    return [line.split()[0] for line in source.splitlines() if "penwidth=" + draw.MARK_PENWIDTH in line]
 
 
 def one(problem, **changes):
@@ -177,7 +184,9 @@ def test_question_shows_names_and_data_but_only_the_given_grad():
         assert f"data {fmt(node['data'])}<" in source
     assert grads_shown(source) == ["1"]  # L's grad, given
     assert "given" in source
-    assert source.count('SIDES="B"') == len(EXPRESSION["nodes"]) - 1  # a line to write each other grad on
+    ruled = f'SIDES="B" BORDER="1" COLOR="{draw.INK}"'
+    assert source.count(ruled) == len(EXPRESSION["nodes"]) - 1  # a line to write each other grad on
+    assert ruled not in draw.dot_source(EXPRESSION, answer=True)  # answers fill the cell, unruled
 
 
 def test_local_question_shows_the_upstream_gradient():
@@ -205,15 +214,16 @@ def test_answer_shows_every_grad_and_marks_the_asked_ones():
             if node.get("constant"):
                 continue
             line = next(x for x in source.splitlines() if x.strip().startswith(draw.node_id(node["name"]) + " "))
-            assert ('BORDER="2"' in line and draw.HIGHLIGHT_FILL in line) == (node["name"] in asked)
-    assert "grad <B>−1.5</B>" in draw.dot_source(NEURON_EXP, answer=True)
+            assert (draw.node_id(node["name"]) in marked_nodes(source)) == (node["name"] in asked)
+            assert (draw.HIGHLIGHT_FILL in line) == (node["name"] in asked)
+    assert ">grad</TD>" in draw.dot_source(NEURON_EXP, answer=True) and "<B>−1.5</B>" in draw.dot_source(NEURON_EXP, answer=True)
 
 
 def test_repeated_input_keeps_both_edges():
     source = draw.dot_source(SQUARE, answer=True)
     edges = re.findall(r"^\s*n_x -> op_y\b", source, flags=re.M)
     assert len(edges) == 2
-    assert "grad <B>6</B>" in source  # d(x*x)/dx = 2x, both contributions
+    assert grads_shown(source)[0] == "6" and ">grad</TD>" in source  # d(x*x)/dx = 2x, both contributions
 
 
 def test_constants_show_only_their_value_once_per_use():
@@ -390,8 +400,7 @@ def test_any_names_draw(names, answer):
 def test_step_answers_mark_their_parameters():
     step = one(EXPRESSION, answers=[{"name": "a.new", "value": 1.9, "tolerance": 0.001}, {"name": "estimate", "value": 1, "tolerance": 0.1}])
     source = draw.dot_source(step, answer=True)
-    marked = [line.split()[0] for line in source.splitlines() if 'BORDER="2"' in line]
-    assert marked == ["n_a"]
+    assert marked_nodes(source) == ["n_a"]
 
 
 def test_write_answer_picture(tmp_path):
