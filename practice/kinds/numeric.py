@@ -1,6 +1,6 @@
 """`numeric`: estimate a derivative with a finite difference and compare it with backpropagation's exact one."""
 
-from ..grade import F_PLACES, graph_answers
+from ..grade import F_PLACES, exact, graph_answers
 from ..numbers import MINUS, fmt
 from ..program import build as build_program
 from ..record import Shown, literal, pretty_program
@@ -44,12 +44,12 @@ def build(rng, difficulty: str) -> Draft:
     def evaluate(nodes, r, mistake):
         """The function values kept to F_PLACES decimals, the rest rounded with r; or one swap of the two answers."""
         exact_grad = graph_answers(nodes, ["x"], 1.0, r, mistake if mistake not in SWAPS else None)["x.grad"]
-        f0, f1 = round(out.data, F_PLACES), round(f_plus, F_PLACES)
-        estimated = r((f1 - f0) / H)
         if mistake == "exact-as-estimate":
             return {"estimate": exact_grad}
         if mistake == "estimate-as-exact":
-            return {"x.grad": estimated}
+            return {"x.grad": estimate}
+        keep = (lambda v: v) if r is exact else (lambda v: round(v, F_PLACES))
+        estimated = r((keep(f_plus) - keep(out.data)) / H)
         return {"estimate": estimated, "x.grad": exact_grad} if mistake is None else {"x.grad": exact_grad}
 
     def lesson(answers):
