@@ -127,25 +127,28 @@ def _attribute(name: str, value: str, root_font: dict) -> str | None:
     return value
 
 
-def _write(el, out: list[str], root_font: dict) -> None:
+def _write(el, out: list[str], root_font: dict, shared: dict) -> None:
     tag = _local(el.tag)
     if tag == "title":
         return
     attrs = []
+    styled = shared.get(tag, {})
     for key, value in el.attrib.items():
         name = key if not key.startswith("{") else ("xlink:" if key.startswith("{" + XLINK_NS) else "") + _local(key)
+        if styled.get(name) == value:
+            continue
         kept = _attribute(name, value, root_font)
         if kept is not None:
             attrs.append(f" {name}={quoteattr(kept)}")
     if tag == "g" and not attrs:  # a group that only carried an id: its children stand alone
         for child in el:
-            _write(child, out, root_font)
+            _write(child, out, root_font, shared)
         return
     inner: list[str] = []
     if el.text and el.text.strip() and tag == "text":
         inner.append(escape(el.text))
     for child in el:
-        _write(child, inner, root_font)
+        _write(child, inner, root_font, shared)
     out.append(f"<{tag}{''.join(attrs)}>{''.join(inner)}</{tag}>" if inner else f"<{tag}{''.join(attrs)}/>")
 
 
@@ -169,10 +172,41 @@ def small_svg(data: bytes) -> bytes:
         head.append(f' xmlns:xlink="{XLINK_NS}"')
     for name, value in root_font.items():
         head.append(f" {name}={quoteattr(_DECIMAL.sub(_short, value) if name == 'font-size' else value)}")
+    shared = _shared_paint(root)
+    dropped = {**root_font}
     body: list[str] = []
     for child in root:
-        _write(child, body, {k: v for k, v in root_font.items()})
-    return ("".join(head) + ">" + "".join(body) + "</svg>\n").encode("utf-8")
+        _write(child, body, dropped, shared)
+    style = "".join(f"{tag}{{{';'.join(f'{k}:{v}' for k, v in sorted(props.items()))}}}" for tag, props in sorted(shared.items()))
+    head.append(">")
+    if style:
+        head.append(f"<style>{style}</style>")
+    return ("".join(head) + "".join(body) + "</svg>\n").encode("utf-8")
+
+
+_PAINT = ("fill", "stroke")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{3,6}|[a-z]+")
+
+
+def _shared_paint(root) -> dict[str, dict[str, str]]:
+    """{tag: {fill or stroke: colour}} for a paint every element of that tag sets to the same colour:
+    said once in a <style> rule instead of on every element (a rule for the tag is exact when no element
+    of it differs). Text is left alone."""
+    values: dict[str, dict[str, set]] = {}
+    for el in root.iter():
+        tag = _local(el.tag)
+        if tag in ("svg", "g", "title", "text"):
+            continue
+        for name in _PAINT:
+            values.setdefault(tag, {}).setdefault(name, set()).add(el.get(name))
+    shared = {}
+    for tag, props in values.items():
+        for name, found in props.items():
+            if len(found) == 1:
+                value = next(iter(found))
+                if value is not None and _COLOUR.fullmatch(value) and value != "transparent":
+                    shared.setdefault(tag, {})[name] = value
+    return shared
 
 
 # ---------------------------------------------------------------- pictures

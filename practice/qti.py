@@ -1,0 +1,107 @@
+"""QTI 1.2 packages, as Canvas imports them ("QTI .zip file" in Import Course Content; Blackboard and
+D2L Brightspace read QTI 1.2 too).
+
+The zip holds:
+  imsmanifest.xml                 IMS Content Packaging 1.1: the assessment resource (imsqti_xmlv1p2)
+                                  and a webcontent resource listing every picture;
+  <assessment>/<assessment>.xml   one assessment (the spec's title) with one section and a
+                                  `numerical_question` item per asked answer;
+  <assessment>/images/<name>      the question pictures, referenced from the items' HTML as images/<name>.
+
+Each item follows the shape of Canvas's own QTI exports: Canvas metadata (question_type, points_possible),
+the question HTML as escaped text in <mattext texttype="text/html">, a decimal fill-in box, and one scored
+condition: the key (about 6 significant figures, practice/quiz_view.stored) as <varequal>, or a value in
+[key − tolerance, key + tolerance] by <vargte>/<varlte> (Canvas reads this as an exact answer with that
+margin). Feedback: the worked steps as general feedback ("general_fb", Canvas's neutral comments) and, for
+a wrong answer, the answer's catalogued mistakes as "If you got X: why" lines ("general_incorrect_fb",
+Canvas's incorrect comments).
+
+The mistakes are not written as 0-credit ranges of their own: Canvas's importer turns every condition
+with a range into a full-credit answer of a numerical question (its numerical answers carry no weight),
+so a 0-credit mistake range would be marked right there. One feedback for every wrong answer is what
+Canvas can show without that risk.
+
+Identifiers are derived from the problem id and the answer name, and the assessment's from the spec and
+seed, so a rebuild gives the same identifiers; the zip's bytes are the same for the same spec and seed.
+"""
+
+import hashlib
+import re
+import zipfile
+
+from .quiz_view import check_xml_text, env, html, view
+
+ASSESSMENT_RESOURCE = "imsqti_xmlv1p2"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp: the same package, the same bytes
+RESPONSE = "response1"
+
+
+def ident(*parts: str) -> str:
+    """An identifier QTI, IMS CP (xs:ID) and Canvas's converter all keep as is: letters, digits, - and _,
+    starting with a letter (the converter rewrites . and : in identifiers)."""
+    text = "_".join(re.sub(r"[^A-Za-z0-9-]+", "_", p).strip("_") for p in parts)
+    return text if text[:1].isalpha() else "bp_" + text
+
+
+def assessment_ident(spec) -> str:
+    digest = hashlib.sha256(f"{spec.name}\n{spec.title}\n{spec.seed}".encode("utf-8")).hexdigest()[:12]
+    return ident("backprop", spec.path.stem, str(spec.seed), digest)
+
+
+def item_ident(problem_id: str, answer_name: str) -> str:
+    return ident(problem_id, answer_name)
+
+
+def _score_range(a) -> dict:
+    from .quiz_view import offset
+
+    key, margin = a.text, a.tolerance_text
+    return {"key": key, "low": offset(key, margin, -1), "high": offset(key, margin, +1)}
+
+
+def package(spec, records: list[dict], pics, meta: dict) -> tuple[bytes, dict]:
+    """The zip's bytes and what it holds: {"items", "pictures", "problems"}."""
+    from .quiz_moodle import shown
+
+    aid = assessment_ident(spec)
+    folder = aid
+    items, files = [], {}
+    for record, (qpic, _apic) in zip(records, pics):
+        v = view(record)
+        files[f"{folder}/images/{qpic.name}"] = qpic.data
+        pic = shown(qpic, f"images/{qpic.name}")
+        for a in v.answers:
+            items.append({
+                "ident": item_ident(v.id, a.name),
+                "title": check_xml_text(f"{v.id} · {a.name}"),
+                "text": html("numerical", v, a, pic),
+                "general": html("feedback", v, a, None),
+                "wrong": html("wrong_feedback", a),
+                "score": _score_range(a),
+                "response": RESPONSE,
+            })
+    title = check_xml_text(meta["title"], f"spec {spec.name}: the title")
+    xml = env("xml").get_template("quiz/qti_assessment.xml.j2").render(
+        ident=aid, title=title, items=items, info=html("category_info", meta)
+    )
+    assessment_path = f"{folder}/{aid}.xml"
+    manifest = env("xml").get_template("quiz/qti_manifest.xml.j2").render(
+        ident=ident("manifest", aid), title=title, assessment={"ident": ident("res", aid), "href": assessment_path},
+        pictures={"ident": ident("res", aid, "pictures"), "files": sorted(files)}, resource_type=ASSESSMENT_RESOURCE,
+    )
+    entries = [("imsmanifest.xml", manifest.encode("utf-8")), (assessment_path, xml.encode("utf-8"))]
+    entries += [(name, files[name]) for name in sorted(files)]
+    return _zip(entries), {"items": len(items), "pictures": len(files), "problems": len(records)}
+
+
+def _zip(entries: list[tuple[str, bytes]]) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_STORED if name.endswith(".png") else zipfile.ZIP_DEFLATED
+            z.writestr(info, data, compresslevel=9 if info.compress_type == zipfile.ZIP_DEFLATED else None)
+    return buffer.getvalue()
