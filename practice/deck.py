@@ -41,7 +41,6 @@ PROBLEM_SUBDECK = "Backward passes"
 MAX_ANSWERS = 8
 IMAGE_FORMATS = ("svg", "png")
 PICTURE_PX_PER_PT = 1.5  # CSS px per point: 10 pt labels at 15 px; the card CSS caps a picture at the card width
-PICTURE_CHUNK = 25  # the fewest problems drawn per step of the progress bar
 OP_TAGS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
 _GRAD_LINE = re.compile(r"^(.+?)\.grad \+= ")
 
@@ -104,9 +103,11 @@ def _css() -> str:
 
 
 def problem_field_names() -> list[str]:
+    """The problem note's fields. New fields go at the end: a learner's collection keeps its notes."""
     names = ["Id", "Question", "QuestionPicture", "Answer", "AnswerPicture", "Steps", "Kind", "Difficulty", "Pass"]
     for n in range(1, MAX_ANSWERS + 1):
         names += [f"Ask{n}", f"Answer{n}", f"Steps{n}"]
+    names += [f"AnswerPicture{n}" for n in range(1, MAX_ANSWERS + 1)]
     return names
 
 
@@ -171,10 +172,18 @@ def models():
 # ---------------------------------------------------------------- problem notes
 
 
-def question_parts(question: str) -> tuple[list[tuple[str, list[str]]], str]:
+# A line of the setup that tells the learner to do the whole backward pass: only the whole-pass card says it
+# (its Pass field does), since the other cards ask for one answer.
+_WHOLE_PASS_LINE = re.compile(r"\bwhole backward pass\b", re.IGNORECASE)
+
+
+def question_parts(question: str, rounding: str = "") -> tuple[list[tuple[str, list[str]]], str]:
     """The setup of a question as blocks ("text" lines, or "program" statements indented by two spaces),
-    and its closing "find ..." line (given to each card separately, since each card asks one thing)."""
+    and its closing "find ..." line (given to each card separately, since each card asks one thing).
+    The rounding rule (the question's last line, when given) and a whole-pass instruction are left out."""
     lines = question.split("\n")
+    if rounding and lines and lines[-1].strip() == rounding.strip():
+        lines.pop()
     find = ""
     if lines and lines[-1].startswith("find "):
         find = lines.pop()
@@ -185,7 +194,7 @@ def question_parts(question: str) -> tuple[list[tuple[str, list[str]]], str]:
                 blocks[-1][1].append(line.strip())
             else:
                 blocks.append(("program", [line.strip()]))
-        elif line.strip():
+        elif line.strip() and not (_WHOLE_PASS_LINE.search(line) and "=" not in line):
             blocks.append(("text", [line.strip()]))
     return blocks, find
 
@@ -225,12 +234,14 @@ def steps_for(problem: dict, name: str) -> list[str]:
     return chosen or steps
 
 
-def _answer_item(answer: dict) -> tuple[str, str, str]:
+def _answer_item(answer: dict) -> tuple[str, str, str, list[tuple[str, str]]]:
+    """(name, value, tolerance or "", [(a mistake's value, why)]) of one answer, as people see numbers."""
     from .numbers import fmt, has_places
 
     value = answer["value"]
     tolerance = "" if has_places(value, 2) else fmt(answer["tolerance"])
-    return answer["name"], fmt(value), tolerance
+    mistakes = [(fmt(m["value"]), m["why"]) for m in answer.get("mistakes", []) if m.get("why")]
+    return answer["name"], fmt(value), tolerance, mistakes
 
 
 def _wants_pass_card(problem: dict) -> bool:
@@ -241,37 +252,75 @@ def _wants_pass_card(problem: dict) -> bool:
     return not (len(answers) == 1 and blanks <= asked)
 
 
+# Ops whose local derivative is always 1 or −1 (relu's is 1 or 0): a grad that passes only these is copied.
+UNIT_OPS = frozenset({"+", "-", "neg", "relu"})
+CHAIN_KINDS = ("expression",)  # kinds whose single-answer cards ask only for grads that need the chain rule
+
+
+def needs_chain(problem: dict, node: str) -> bool:
+    """True when `node`'s grad takes the chain rule: some path from it to the output is at least two ops
+    long and passes an op whose local derivative is not just ±1 (×, ÷, powers, tanh, exp, log, σ)."""
+    nodes = problem["nodes"]
+    users: dict[str, list[dict]] = {}
+    for n in nodes:
+        for inp in n.get("inputs") or []:
+            users.setdefault(inp, []).append(n)
+    states: dict[str, set] = {problem["output"]: {(0, False)}}  # (ops below the output capped at 2, a non-unit op)
+    for n in reversed(nodes):
+        name = n["name"]
+        for user in users.get(name, ()):
+            for depth, chain in states.get(user["name"], ()):
+                states.setdefault(name, set()).add((min(depth + 1, 2), chain or user["op"] not in UNIT_OPS))
+    return (2, True) in states.get(node, set())
+
+
+def card_answers(problem: dict) -> list[bool]:
+    """Which asked answers get a card of their own. Every one, except in the kinds of CHAIN_KINDS, where an
+    answer whose grad is copied down through +, − and relu (or is one local step from the output) is left to
+    the whole-pass card; when no answer needs the chain rule (or there is no whole-pass card), all get one."""
+    answers = problem["answers"]
+    if problem["kind"] not in CHAIN_KINDS or not _wants_pass_card(problem):
+        return [True] * len(answers)
+    chosen = [a["name"].endswith(".grad") and needs_chain(problem, a["name"][: -len(".grad")]) for a in answers]
+    return chosen if any(chosen) else [True] * len(answers)
+
+
 def _css_width(picture) -> int:
     """The picture's width on a card in CSS pixels: readable labels on a phone, not huge on a desktop."""
     return round(picture.size_pt[0] * PICTURE_PX_PER_PT)
 
 
-def problem_fields(problem: dict, question_picture, answer_picture) -> dict[str, str]:
-    """Field name -> HTML for one problem note, given its two draw.Picture objects."""
+def problem_fields(problem: dict, pictures) -> dict[str, str]:
+    """Field name -> HTML for one problem note, given its draw.CardPictures (question, answer, each)."""
     answers = problem["answers"]
     if len(answers) > MAX_ANSWERS:
         raise UserError(
             f"problem {problem['id']} asks for {len(answers)} answers; a deck note has room for {MAX_ANSWERS}"
         )
-    blocks, find = question_parts(problem["question"])
+    rounding = problem.get("rounding", "")
+    blocks, find = question_parts(problem["question"], rounding)
     output, output_grad = problem["output"], problem.get("output_grad", 1.0)
     find_text = find[:1].upper() + find[1:] if find else ""
+    width = _css_width(pictures.question)  # every picture of a problem has its size: the card never jumps
     fields = dict.fromkeys(problem_field_names(), "")
     fields.update(
         Id=problem["id"],
-        Question=_field("question", blocks),
-        QuestionPicture=_field("picture", question_picture.name, _css_width(question_picture), False),
+        Question=_field("question", blocks, rounding),
+        QuestionPicture=_field("picture", pictures.question.name, width, "question"),
         Answer=_field("answers", [_answer_item(a) for a in answers]),
-        AnswerPicture=_field("picture", answer_picture.name, _css_width(answer_picture), True),
+        AnswerPicture=_field("picture", pictures.answer.name, width, "all"),
         Steps=_field("steps", problem.get("steps") or []),
         Kind=problem["kind"],
         Difficulty=problem["difficulty"],
         Pass=_field("whole_pass", find_text) if _wants_pass_card(problem) else "",
     )
-    for n, answer in enumerate(answers, start=1):
+    for n, (answer, wanted) in enumerate(zip(answers, card_answers(problem)), start=1):
+        if not wanted:
+            continue
         fields[f"Ask{n}"] = _field("ask", answer["name"], problem["kind"], output, output_grad)
-        fields[f"Answer{n}"] = _field("answer", *_answer_item(answer))
+        fields[f"Answer{n}"] = _field("answers", [_answer_item(answer)])
         fields[f"Steps{n}"] = _field("steps", steps_for(problem, answer["name"]))
+        fields[f"AnswerPicture{n}"] = _field("picture", pictures.each[answer["name"]].name, width, answer["name"])
     return fields
 
 
@@ -310,19 +359,23 @@ def _zip_time(timestamp: float) -> tuple:
     return max(time.gmtime(timestamp)[:6], (1980, 1, 1, 0, 0, 0))
 
 
-def _pictures(problems, image_format, bar):
-    """(question, answer) pictures per problem: one render call, or about 50 when a progress bar is shown."""
-    from .draw import pictures
+def _card_pictures(problems, image_format, own):
+    """draw.card_pictures; PNGs made small (a 16-colour palette: the same pixels, about a quarter the bytes)."""
+    from .draw import CardPictures, card_pictures
 
-    if bar is None:
-        return pictures(problems, image_format)
-    chunk = max(PICTURE_CHUNK, -(-len(problems) // 50))
-    out = []
-    for i in range(0, len(problems), chunk):
-        part = problems[i : i + chunk]
-        out += pictures(part, image_format)
-        bar.update(len(part))
-    return out
+    drawn = card_pictures(problems, image_format, own)
+    if image_format != "png":
+        return drawn
+    from .pictures_small import small
+
+    made = {}  # a picture shown on several cards is made small once
+
+    def shrink(pic):
+        if pic.name not in made:
+            made[pic.name] = small(pic)
+        return made[pic.name]
+
+    return [CardPictures(shrink(p.question), shrink(p.answer), {k: shrink(v) for k, v in p.each.items()}) for p in drawn]
 
 
 STREAM_CHUNK = 200  # problems generated, drawn and written at a time: memory stays flat however many
@@ -458,10 +511,11 @@ def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | Non
         writer.add_deck(problem_deck)
         cards = problems = 0
         for part in _problem_chunks(spec, STREAM_CHUNK):  # generate, draw and write a chunk at a time
-            for problem, (qpic, apic) in zip(part, _pictures(part, image_format, None)):
-                writer.add_media(qpic.name, qpic.data)
-                writer.add_media(apic.name, apic.data)
-                fields = problem_fields(problem, qpic, apic)
+            own = [[a["name"] for a, on in zip(p["answers"], card_answers(p)) if on] for p in part]
+            for problem, pics in zip(part, _card_pictures(part, image_format, own)):
+                for pic in (pics.question, pics.answer, *pics.each.values()):
+                    writer.add_media(pic.name, pic.data)
+                fields = problem_fields(problem, pics)
                 note = genanki.Note(
                     model=problem_model,
                     fields=[fields[name] for name in problem_field_names()],

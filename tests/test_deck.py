@@ -8,11 +8,13 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from html import unescape
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from practice import deck
+from practice import deck, draw
 from practice.concepts import default_concepts_path, load_concepts
 from practice.errors import UserError
 from practice.generate import problem_set
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 IF_NEWER = ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER
 T0 = 1_700_000_000
 SEED = 29  # this mix then holds a one-answer local problem (no whole-pass card) and a 7-answer neuron
+SVG = "{http://www.w3.org/2000/svg}"
 PASS_ORD = deck.MAX_ANSWERS  # card templates: answer slots 0..7, then the whole backward pass
 
 SPEC = """\
@@ -132,10 +135,61 @@ def check_renders(col: Collection) -> int:
     return pictures
 
 
+UNIT_OPS = {"+", "-", "neg", "relu"}  # local derivative ±1 (or relu's 0): a grad through only these is copied
+
+
+def chain_paths(problem: dict, start: str) -> list[list[str]]:
+    """Every path from `start` up to the output, as the ops it passes (written apart from deck.needs_chain)."""
+    users = {}
+    for n in problem["nodes"]:
+        for inp in set(n["inputs"]):
+            users.setdefault(inp, []).append(n)
+    if start == problem["output"]:
+        return [[]]
+    return [[u["op"]] + rest for u in users.get(start, []) for rest in chain_paths(problem, u["name"])]
+
+
+def takes_the_chain(problem: dict, answer: dict) -> bool:
+    if not answer["name"].endswith(".grad"):
+        return False
+    paths = chain_paths(problem, answer["name"][: -len(".grad")])
+    return any(len(path) >= 2 and any(op not in UNIT_OPS for op in path) for path in paths)
+
+
+def pictures_of(html: str) -> list[tuple[str, str]]:
+    """(file, width) of every picture a card side shows."""
+    body = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    return re.findall(r'<img src="([^"]+)" width="(\d+)"', body)
+
+
+def marked_in(svg_path: Path) -> set[str]:
+    """The value boxes an SVG picture marks (tinted), by node name, read from the drawn file."""
+    root = ET.parse(svg_path).getroot()
+    marked = set()
+    for g in root.iter(SVG + "g"):
+        if g.get("class") == "node" and any(el.get("fill") == draw.HIGHLIGHT_FILL for el in g.iter(SVG + "polygon")):
+            marked.add(next(t.text for t in g.iter(SVG + "text")))  # the box's first text is its name
+    return marked
+
+
+def mistake_lines(html: str) -> list[str]:
+    """The "If you got X: why" lines a card side shows, as plain text."""
+    lists = re.findall(r'<ul class="mistakes">(.*?)</ul>', html, flags=re.S)
+    return [unescape(re.sub(r"<[^>]+>", "", li)) for block in lists for li in re.findall(r"<li>(.*?)</li>", block, flags=re.S)]
+
+
+def step_items(html: str) -> list[str]:
+    block = re.search(r'<ol class="steps">(.*?)</ol>', html, flags=re.S)
+    return re.findall(r"<li>(.*?)</li>", block.group(1)) if block else []
+
+
 def check_problem_cards(col: Collection, problems: list[dict], deck_name: str):
-    """Each problem: its Id field, one card per asked answer showing that answer, a whole-pass card showing
-    them all (unless its one answer is the whole graph), tags, and the problem sub-deck."""
+    """Each problem: its Id field; a card per asked answer (for expression problems, per answer that takes the
+    chain rule) showing that answer, its mistakes and a picture marking it alone; a whole-pass card showing them
+    all (unless its one answer is the whole graph) with a picture marking every answer; one picture width on
+    every side of every card; tags; and the problem sub-deck."""
     notes = problem_notes(col)
+    media = Path(col.media.dir())
     assert set(notes) == {p["id"] for p in problems}
     for p in problems:
         note = notes[p["id"]]
@@ -144,24 +198,46 @@ def check_problem_cards(col: Collection, problems: list[dict], deck_name: str):
         ops = {deck.OP_TAGS.get(n["op"], n["op"]) for n in p["nodes"] if n["op"]}
         assert set(note.tags) == {f"kind::{p['kind']}", f"difficulty::{p['difficulty']}"} | {f"op::{o}" for o in ops}
         cards = {c.ord: c for c in note.cards()}
-        asked = list(range(len(p["answers"])))
         blanks = {n["name"] for n in p["nodes"] if not n.get("constant") and n["name"] != p["output"]}
         whole_pass = len(p["answers"]) > 1 or blanks != {a["name"].removesuffix(".grad") for a in p["answers"]}
+        asked = list(range(len(p["answers"])))
+        if p["kind"] == "expression" and any(takes_the_chain(p, a) for a in p["answers"]):
+            asked = [i for i, a in enumerate(p["answers"]) if takes_the_chain(p, a)]
         assert sorted(cards) == asked + ([PASS_ORD] if whole_pass else [])
-        for i, answer in enumerate(p["answers"]):
-            card = cards[i]
-            assert answer["name"].split(".")[0] in card.question()
-            back = card.answer()
+        widths = set()
+        for i in asked:
+            answer, card = p["answers"][i], cards[i]
+            front, back = card.question(), card.answer()
+            assert answer["name"].split(".")[0] in front
+            assert "whole backward pass" not in front.lower() and "whole backward pass" not in back.lower()
             assert shown_values(back) == [fmt(answer["value"])]
             assert abs(number(shown_values(back)[0]) - answer["value"]) <= answer["tolerance"]
-            steps = re.findall(r"<li>(.*?)</li>", back)
+            assert mistake_lines(back) == [f"If you got {fmt(m['value'])}: {m['why']}" for m in answer.get("mistakes", [])]
+            steps = step_items(back)
             assert steps, "no worked steps"
             if answer["name"].endswith(".grad") and p["kind"] != "numeric":
                 assert any(re.sub(r"<[^>]+>", "", s).startswith(f"{answer['name']} +=") for s in steps)
+            (question_pic, qw), = pictures_of(front)
+            (answer_pic, aw), = pictures_of(back)
+            widths |= {qw, aw}
+            assert marked_in(media / question_pic) == set()
+            mark = {answer["name"].rpartition(".")[0]} if "." in answer["name"] else set()
+            assert marked_in(media / answer_pic) == mark, (p["id"], answer["name"])
         if whole_pass:
-            back = cards[PASS_ORD].answer()
+            front, back = cards[PASS_ORD].question(), cards[PASS_ORD].answer()
+            assert "Whole backward pass" in front
             assert shown_values(back) == [fmt(a["value"]) for a in p["answers"]]
-            assert len(re.findall(r"<li>", back)) == len(p["steps"])
+            assert len(step_items(back)) == len(p["steps"])
+            expected = [
+                f"If you got {fmt(m['value'])} for {'new ' + a['name'][:-4] if a['name'].endswith('.new') else a['name']}: {m['why']}"
+                for a in p["answers"] for m in a.get("mistakes", [])
+            ]
+            assert mistake_lines(back) == expected
+            (question_pic, qw), = pictures_of(front)
+            (answer_pic, aw), = pictures_of(back)
+            widths |= {qw, aw}
+            assert marked_in(media / answer_pic) == {a["name"].rpartition(".")[0] for a in p["answers"] if "." in a["name"]}
+        assert len(widths) == 1, (p["id"], widths)  # no card of a problem shrinks or grows its picture
         for card in cards.values():
             assert col.decks.name(card.did) == deck_name
 
@@ -354,7 +430,7 @@ def test_too_many_answers_is_refused():
         "steps": [],
     }
     with pytest.raises(UserError, match="room for 8"):
-        deck.problem_fields(problem, None, None)
+        deck.problem_fields(problem, None)
 
 
 def cli(*args, cwd, env=None):
