@@ -465,24 +465,25 @@ def pictures(problems: list[dict], fmt: str = "svg", blank: tuple[float, float] 
 class CardPictures(NamedTuple):
     question: Picture
     answer: Picture  # every asked answer marked: the whole backward pass
-    each: list[Picture]  # one per asked answer, in the record's order, marking that answer alone
+    each: dict[str, Picture]  # answer name -> the picture marking that answer alone
 
 
-def card_pictures(problems: list[dict], fmt: str = "svg") -> list[CardPictures]:
-    """The pictures of each problem's cards, all of one layout and size, by one render() call."""
-    sources, names, counts = [], [], []
-    for problem in problems:
+def card_pictures(problems: list[dict], fmt: str = "svg", each: list[list[str]] | None = None) -> list[CardPictures]:
+    """The pictures of each problem's cards, all of one layout and size, by one render() call. `each` names,
+    per problem, the answers that get a picture of their own (default: every asked answer)."""
+    sources, names, wanted = [], [], []
+    for i, problem in enumerate(problems):
         pid = problem.get("id", "?")
-        answers = [a.get("name") for a in problem.get("answers") or []]
+        own = [a.get("name") for a in problem.get("answers") or []] if each is None else list(each[i])
         sources += [dot_source(problem, False), dot_source(problem, True)]
-        sources += [dot_source(problem, True, [name]) for name in answers]
+        sources += [dot_source(problem, True, [name]) for name in own]
         names += [f"the question picture of problem {pid}", f"the answer picture of problem {pid}"]
-        names += [f"the {name} picture of problem {pid}" for name in answers]
-        counts.append(len(answers))
+        names += [f"the {name} picture of problem {pid}" for name in own]
+        wanted.append(own)
     pics, out, i = _drawn(sources, names, fmt), [], 0
-    for n in counts:
-        out.append(CardPictures(pics[i], pics[i + 1], pics[i + 2 : i + 2 + n]))
-        i += 2 + n
+    for own in wanted:
+        out.append(CardPictures(pics[i], pics[i + 1], dict(zip(own, pics[i + 2 : i + 2 + len(own)]))))
+        i += 2 + len(own)
     return out
 
 
