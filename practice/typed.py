@@ -1,0 +1,66 @@
+"""Typed answers: what a verdict needs, for the Anki cards' number boxes and the practice page alike.
+
+The verdict itself is one JavaScript function (templates/practice/verdict.js) used by both. It reads, per
+answer, what practice/grade.py decided and the record carries: the value, the tolerance and the catalogued
+mistakes. This module only gathers those into a small JSON document and adds what people read: the value
+and tolerance as shown elsewhere, and the worked step(s) that give the right value.
+"""
+
+import json
+import re
+from functools import lru_cache
+
+from .numbers import fmt
+
+GRADING_FORMAT = "backprop-practice.grading/1"
+
+
+def how_lines(problem: dict, name: str) -> list[str]:
+    """The worked step(s) that give answer `name`: the lines that assign or add into it (an accumulated grad
+    has several), else the answer's own worked steps."""
+    own = re.compile(rf"^{re.escape(name)} \+?= ")
+    lines = [line for line in problem.get("steps") or [] if own.match(line)]
+    if lines:
+        return lines
+    from .deck import steps_for
+
+    return steps_for(problem, name)[-1:]
+
+
+def answer_data(problem: dict, answer: dict) -> dict:
+    return {
+        "name": answer["name"],
+        "value": answer["value"],
+        "tolerance": answer["tolerance"],
+        "shown": fmt(answer["value"]),
+        "tolerance_shown": fmt(answer["tolerance"]),
+        "mistakes": [
+            {"name": m["name"], "value": m["value"], "why": m["why"]} for m in answer.get("mistakes") or []
+        ],
+        "how": how_lines(problem, answer["name"]),
+    }
+
+
+def grading_data(problem: dict) -> dict:
+    """Everything the verdict reads for one problem."""
+    return {
+        "format": GRADING_FORMAT,
+        "id": problem["id"],
+        "answers": [answer_data(problem, a) for a in problem["answers"]],
+    }
+
+
+def script_json(doc) -> str:
+    """JSON that is safe inside an HTML <script> element and in an Anki field: <, > and & as \\u escapes
+    (JSON.parse reads them back), and never two braces in a row, which Anki reads as a field reference."""
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text.replace("{{", "{ {").replace("}}", "} }")
+
+
+@lru_cache(maxsize=None)
+def script(name: str) -> str:
+    """A script from templates/practice (verdict.js, card.js, page.js), as text."""
+    from .resources import templates_dir
+
+    return (templates_dir() / "practice" / name).read_text(encoding="utf-8")
