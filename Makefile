@@ -11,7 +11,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Every Debian package the code or the tests run, as package:command (the command that shows it is installed).
 # Adding one is one word here.
-APT_PACKAGES := graphviz:dot poppler-utils:pdftotext
+APT_PACKAGES := graphviz:dot poppler-utils:pdftotext chromium:chromium
 
 .PHONY: demo test setup packages bench clean
 
