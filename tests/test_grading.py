@@ -168,6 +168,19 @@ def test_the_key_grades_itself_right_and_states_the_rounding(problems, kind, dif
             assert math.isclose(got[a["name"]], a["value"], rel_tol=1e-9, abs_tol=1e-9), (p["id"], a["name"])
 
 
+@pytest.mark.parametrize("kind,difficulty", CELLS)
+def test_whole_pass_boxes_are_fair_too(problems, kind, difficulty):
+    """Each non-constant node's grad tolerance takes both rounding learners and never accepts 0 for a non-zero grad."""
+    for p in problems[kind, difficulty]:
+        learned = [replay(p, R)[1] for R in (places4, figures4)]
+        for n in p["nodes"]:
+            if n.get("constant"):
+                assert "tolerance" not in n
+                continue
+            assert all(abs(g[n["name"]] - n["grad"]) <= n["tolerance"] for g in learned), (p["id"], n["name"])
+            assert n["grad"] == 0 or abs(n["grad"]) > 2 * n["tolerance"], (p["id"], n["name"])
+
+
 # ---------------------------------------------------------------- mistakes fail
 
 

@@ -168,3 +168,16 @@ def test_arbitrary_text_never_escapes_as_a_traceback(text):
         solve_program(text, ["a=1", "b=2"])
     except UserError as exc:
         assert "\n" not in str(exc)
+
+
+def test_a_solved_program_is_graded_like_a_generated_problem():
+    """solve's record carries the rounding rule, tolerances from the rounding learners and the mistakes."""
+    from practice.solve import solve_program
+
+    p = solve_program("e = a*b; d = e + c; L = d*f", ["a=2", "b=-3", "c=10", "f=-2"])
+    assert p["question"] and p["rounding"].startswith("Round every number")
+    answers = {a["name"]: a for a in p["answers"]}
+    assert answers["a.grad"]["value"] == 6 and answers["a.grad"]["tolerance"] == 0.001
+    # every product takes its own input's value: d.grad = 4, e.grad = 4, a.grad = 2 × 4 = 8
+    assert [(m["name"], m["value"]) for m in answers["a.grad"]["mistakes"]] == [("wrong-operand", 8.0)]
+    assert all("tolerance" in n for n in p["nodes"])
