@@ -5,7 +5,8 @@ import shutil
 import pytest
 
 # Commands the code or the tests run, and the Debian package that brings each (the Makefile's APT_PACKAGES).
-COMMANDS = {"dot": "graphviz", "pdfinfo": "poppler-utils", "pdftotext": "poppler-utils", "pdftoppm": "poppler-utils"}
+COMMANDS = {"dot": "graphviz", "pdfinfo": "poppler-utils", "pdftotext": "poppler-utils", "pdftoppm": "poppler-utils",
+            "chromium": "chromium"}
 
 
 def pytest_configure(config):
@@ -15,7 +16,8 @@ def pytest_configure(config):
             packages.setdefault(package, []).append(f"`{command}`")
     for package, commands in packages.items():
         missing.append(f"{', '.join(commands)} (apt-get install {package})")
-    for module, hint in (("anki.collection", "pip install anki"), ("torch", "pip install torch==2.13.0"), ("typst", "pip install typst")):
+    for module, hint in (("anki.collection", "pip install anki"), ("torch", "pip install torch==2.13.0"), ("typst", "pip install typst"),
+                         ("playwright.sync_api", "pip install playwright")):
         try:
             __import__(module)
         except ImportError:
