@@ -286,7 +286,10 @@ def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: flo
     }
     found: dict[str, list[dict]] = {name: [] for name in keys}
     for mistake in mistakes:
-        values = evaluate(exact, mistake)
+        try:
+            values = evaluate(exact, mistake)
+        except (ArithmeticError, ValueError):  # the mistaken rule divides by 0 or overflows here: no number to catch
+            continue
         if values is None:
             continue
         for name, key in keys.items():
