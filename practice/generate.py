@@ -50,14 +50,15 @@ def degenerate(nodes: list[dict]) -> str | None:
     return None
 
 
-def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty: str, zero_ok: bool) -> bool:
+def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty: str, zero_ok: bool,
+                places: int | None = None) -> bool:
     by_name = {n["name"]: n for n in nodes}
     node_numbers = [v for n in nodes for v in (n["data"], n["grad"])]
     if not all(math.isfinite(v) and abs(v) <= LIMIT for v in node_numbers + [v for _, v in answers]):
         return False
-    if difficulty == "easy" and not all(has_places(v, 0) and abs(v) <= 100 for v in node_numbers):
+    if difficulty == "easy" and not all(has_places(v, places or 0) and abs(v) <= 100 for v in node_numbers):
         return False
-    if difficulty == "medium" and not all(has_places(v, 2) for v in node_numbers):
+    if difficulty == "medium" and not all(has_places(v, places or 2) for v in node_numbers):
         return False
     for n in nodes:
         if n["op"] == "tanh" and abs(n["data"]) > 0.99:
@@ -125,7 +126,7 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
         else:
             answers = [(f"{name}.grad", by_name[name]["grad"]) for name in draft.asked]
             asked_text = listing([f"{name}.grad" for name in draft.asked])
-        if not _acceptable(nodes, answers, difficulty, draft.zero_ok):
+        if not _acceptable(nodes, answers, difficulty, draft.zero_ok, draft.places):
             continue
         try:
             graded, node_tolerances = grade_draft(draft, nodes, answers)

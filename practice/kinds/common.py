@@ -29,6 +29,8 @@ class Draft:
     mistakes: list[str] = field(default_factory=list)  # catalogue names beyond the graph's own (no-update, ...)
     zero_ok: bool = False  # every asked answer may be 0 (a blocked relu is the lesson)
     lesson: object = None  # optional check(answers) -> bool: the problem tests this kind's own lesson
+    places: int | None = None  # optional: the most decimals a node value may have, where a given rate (α, lr)
+    #                            needs more than the difficulty allows (easy: 0, medium: 2)
 
 
 def pick_value(rng, difficulty: str, low: float = -4, high: float = 4, nonzero: bool = True) -> float:

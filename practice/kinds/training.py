@@ -1,0 +1,116 @@
+"""What the training kinds (mlp, batch, zero_grad, train, hinge) share: small models built with engine.nn and
+named the way a person reads them, hand-sized numbers, and a gradient-descent step as a learner works it."""
+
+import random
+
+from engine import Value
+from engine.nn import Neuron
+
+from ..grade import exact, work
+from ..numbers import MINUS, fmt, has_places
+from ..record import Shown
+from .common import Redraw
+
+# The most decimals a written number may have, per difficulty (hard: the lesson's ops, no limit).
+PLACES = {"easy": 1, "medium": 2, "hard": None}
+STEP_MISTAKES = ["no-update", "wrong-direction", "lr-forgotten"]
+
+
+def pick(rng, values):
+    return float(rng.choice(values))
+
+
+def grid(low: float, high: float, step: float, nonzero: bool = True) -> list[float]:
+    """Every multiple of `step` from low to high (0 left out when nonzero)."""
+    lo, hi = round(low / step), round(high / step)
+    return [round(k * step, 4) for k in range(lo, hi + 1) if k or not nonzero]
+
+
+def short(values, difficulty: str) -> bool:
+    """Every number is finite-sized and has at most the difficulty's decimals."""
+    places = PLACES[difficulty]
+    return all(abs(v) <= 1000 and (places is None or has_places(v, places)) for v in values)
+
+
+def neuron(ws: list[float], b: float, act: str, w_names: list[str], b_name: str) -> Neuron:
+    """An engine.nn Neuron with the given weights, bias and names (micrograd's Neuron, set by hand)."""
+    n = Neuron(len(ws), act=act, rng=random.Random(0))
+    for w, value, name in zip(n.w, ws, w_names):
+        w.data, w.label = float(value), name
+    n.b.data, n.b.label = float(b), b_name
+    return n
+
+
+def call(unit: Neuron, xs: list, products: list[str], sums: list[str], out: str) -> Value:
+    """unit(xs) with its nodes named (see name_neuron)."""
+    o = unit(xs)
+    name_neuron(o, unit, products, sums, out)
+    return o
+
+
+def name_neuron(o: Value, unit: Neuron, products: list[str], sums: list[str], out: str) -> list[Value]:
+    """Name the nodes of o = unit(xs): the w·x products, the running sums from the bias ((b + p1) + p2 ...;
+    one per input, the last is n) and the activation's output `out` (a linear neuron's last sum is `out`).
+    Returns the products, in input order."""
+    node = o
+    if unit.act != "linear":
+        o.label = out
+        node = o._prev[0]
+        names = list(sums)
+    else:
+        names = list(sums[:-1]) + [out]
+    found = []
+    for name in reversed(names):
+        node.label = name
+        node, product = node._prev
+        found.append(product)
+    found.reverse()
+    for p, name in zip(found, products):
+        p.label = name
+    return found
+
+
+def sum_named(terms: list[Value], partial: list[str], last: str) -> Value:
+    """t1 + t2 + ... with the partial sums named from `partial` and the whole `last`."""
+    total = terms[0]
+    for i, t in enumerate(terms[1:]):
+        total = total + t
+        total.label = last if i == len(terms) - 2 else partial[i]
+    return total
+
+
+def sq_loss(o: Value, y: Value, d_name: str, e_name: str) -> Value:
+    """(o − y)², the lesson's squared error, with its two nodes named."""
+    d = o - y
+    d.label = d_name
+    e = d**2
+    e.label = e_name
+    return e
+
+
+def step_rule(mistake: str | None, lr: float, r=exact):
+    """p.data − lr × p.grad as a learner works it out: rounded, or bent by one step mistake."""
+    return {
+        None: lambda d, g: r(d - r(lr * g)),
+        "no-update": lambda d, g: d,
+        "wrong-direction": lambda d, g: r(d + r(lr * g)),
+        "lr-forgotten": lambda d, g: r(d - g),
+    }[mistake if mistake in STEP_MISTAKES else None]
+
+
+def step_line(name: str, old: float, grad: float, lr: float, new: float, grad_text: str | None = None) -> str:
+    """`w.new = w.data − lr × w.grad = 2 − 0.1 × 4 = 1.6`, numbers printed so they give the printed result."""
+    numbers = Shown(f"{{}} {MINUS} {fmt(lr)} × {{}}", (old, grad), lambda d, g: d - lr * g, new)
+    return f"{name} = {name.split('.')[0]}.data {MINUS} lr × {grad_text or name.split('.')[0] + '.grad'} = {numbers.text()} = {fmt(new)}"
+
+
+def replay(nodes: list[dict], r=exact, mistake: str | None = None, data: dict | None = None) -> dict:
+    """grade.work with the graph mistakes only (the kind's own mistakes are applied by its evaluate)."""
+    from ..grade import GRAPH_MISTAKES
+
+    return work(nodes, 1.0, r, mistake if mistake in GRAPH_MISTAKES else None, data)
+
+
+def check(ok: bool) -> None:
+    if not ok:
+        raise Redraw()
