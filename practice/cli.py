@@ -67,7 +67,7 @@ def problems(spec, kinds, difficulty, count, seed, as_json):
 @click.argument("values", nargs=-1, metavar="[NAME=VALUE]...")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON answer-key document instead of text.")
 @click.option("--graph", "graph", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Also draw the answered graph to FILE (.svg or .png; needs Graphviz).")
+              help="Also draw the answered graph to FILE (.svg or .png; needs Graphviz); says so on stderr.")
 def solve(program, values, as_json, graph):
     """Check your own exercise: every node's data and grad, and the worked steps.
 
@@ -86,6 +86,8 @@ def solve(program, values, as_json, graph):
         from .draw import write_answer_picture
 
         write_answer_picture(record, graph)
+        # On stderr, so stdout stays the key alone (pure JSON with --json).
+        click.echo(f"wrote {graph}: the graph with every node's data and grad", err=True)
     if as_json:
         from .generate import document
 

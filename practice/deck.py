@@ -10,9 +10,7 @@ templates/anki; this module only fills them in.
 import hashlib
 import json
 import re
-import sys
 import time
-from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -472,13 +470,15 @@ class _PackageWriter:
                 zf.writestr(info, data)
 
 
-def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | None = None, progress: bool = False) -> Summary:
+def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | None = None,
+               progress: bool | None = False) -> Summary:
     """Build the spec's deck (its problem mix from its seed, and its concept cards) into `out_path`.
 
     The output path, the picture format, the deck name, Graphviz and the concept file are checked before
     any work; every problem's number of answers before anything is written. The file is written whole
     or not at all (a temporary file beside it, renamed at the end; removed on any failure or Ctrl-C).
     `timestamp` (seconds) is the note modification time Anki compares on re-import; default now.
+    `progress`: a bar on stderr (True), none (False), or one only when stderr is a terminal (None).
     """
     from .atomic import atomic_path, check_writable
     from .draw import require_dot
@@ -500,11 +500,9 @@ def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | Non
     import genanki
 
     problem_model, concept_model, cloze_model = models()
-    bar_cm = (
-        click.progressbar(length=2 * spec.total + 1, label="Building deck", file=sys.stderr)
-        if progress
-        else nullcontext(None)
-    )
+    from .progress import progress as progress_bar
+
+    bar_cm = progress_bar(spec.total + 1, "Building deck", show=progress)
     with bar_cm as bar, atomic_path(out_path) as tmp, _PackageWriter(tmp, timestamp) as writer:
         problem_deck = genanki.Deck(stable_id("deck", problem_deck_name), problem_deck_name)
         problem_deck.add_model(problem_model)
@@ -525,8 +523,7 @@ def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | Non
                 cards += len(note.cards)
                 writer.add_note(problem_deck, note)
             problems += len(part)
-            if bar is not None:
-                bar.update(2 * len(part))
+            bar.update(len(part))
 
         if concepts:
             concept_deck = genanki.Deck(stable_id("deck", concept_deck_name), concept_deck_name)
@@ -551,8 +548,7 @@ def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | Non
         media = writer.media
         writer.finish()
         size = tmp.stat().st_size
-        if bar is not None:
-            bar.update(1)
+        bar.update(1)
     return Summary(out_path, problems, len(concepts), cards, len(media), size, image_format)
 
 
@@ -598,5 +594,5 @@ def command(spec, out, seed, image_format):
         raise UserError("-o needs a file name")
     out_path = Path(out) if out else Path(f"{Path(chosen.name).stem}.apkg")
     started = time.monotonic()
-    summary = build_deck(chosen, out_path, image_format, progress=sys.stderr.isatty())
+    summary = build_deck(chosen, out_path, image_format, progress=None)
     click.echo(summary_line(summary, time.monotonic() - started))

@@ -4,10 +4,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from oracle import torch_pass
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args, env=None):
@@ -97,3 +100,99 @@ def test_a_reader_that_stops_early_ends_the_output_quietly():
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 0
     assert err == b""
+
+
+# ---------------------------------------------------------------- the terminal
+
+
+def on_terminal(*args, columns=None, cwd=None, stdout_too=True):
+    """Run the CLI with stderr (and stdout, unless stdout_too is False) on a pseudo-terminal.
+    Returns (status, what the terminal showed, what was piped to stdout)."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("COLUMNS", None)
+    if columns:
+        env["COLUMNS"] = str(columns)  # what shutil.get_terminal_size reads first
+    proc = subprocess.Popen([sys.executable, "-m", "practice", *args], stdin=subprocess.DEVNULL,
+                            stdout=slave if stdout_too else subprocess.PIPE, stderr=slave, env=env, cwd=cwd)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    piped = proc.stdout.read().decode() if proc.stdout else ""
+    return proc.wait(timeout=120), shown.decode().replace("\r\n", "\n"), piped
+
+
+def squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_problems_prose_wraps_to_80_columns_when_piped_and_only_between_words():
+    args = ("problems", "--kind", "neuron", "--kind", "step", "--kind", "numeric", "--difficulty", "hard", "--count", "2")
+    out = run(*args).stdout
+    lines = out.splitlines()
+    assert max(map(len, lines)) <= 80, max(lines, key=len)
+    assert any(len(line) > 70 for line in lines)  # filled, not cut short
+    from practice.generate import problem_set
+    from practice.spec import choose
+    from practice.text import render_problems
+
+    chosen = choose(None, ["neuron", "step", "numeric"], "hard", 2, None)
+    unwrapped = render_problems(problem_set(chosen.entries, chosen.seed), width=100_000)
+    assert max(map(len, unwrapped.splitlines())) > 80  # there was something to wrap
+    assert squeeze(out) == squeeze(unwrapped)  # only spaces became line breaks: no number is ever cut
+    for problem in json.loads(run(*args, "--json").stdout)["problems"]:
+        for word in problem["question"].split():
+            assert word in out.split()
+
+
+def test_problems_wrap_to_the_terminal_width():
+    status, shown, _ = on_terminal("problems", "--kind", "neuron", "--difficulty", "hard", "--count", "1", columns=60)
+    assert status == 0
+    lines = shown.splitlines()
+    program = [line for line in lines if line.startswith("  ") and " = " in line and "+=" not in line]
+    assert max(len(line) for line in lines if line not in program) <= 60
+    assert any(55 < len(line) <= 60 for line in lines)
+
+
+def test_wrap_pieces_breaks_between_pieces_then_words_never_inside_one():
+    from practice.text import wrap_pieces
+
+    assert wrap_pieces(["a.grad += b × c", "= 2 × (−3)", "= −6"], 20, "  ", "      ") == (
+        "  a.grad += b × c\n      = 2 × (−3)\n      = −6"
+    )
+    assert wrap_pieces(["x = −0.5014,", "y = 12.25"], 80, "Answers: ") == "Answers: x = −0.5014, y = 12.25"
+    assert wrap_pieces(["−123456.7891"], 5) == "−123456.7891"  # a word wider than a line stays whole
+
+
+def test_solve_graph_says_what_it_wrote_and_json_stays_json(tmp_path):
+    target = tmp_path / "g.svg"
+    r = run("solve", "(a*b + c)*f", "a=2", "b=-3", "c=10", "f=-2", "--graph", str(target), "--json")
+    assert r.returncode == 0 and target.is_file()
+    assert json.loads(r.stdout)["problems"][0]["answers"]  # stdout is the JSON document alone
+    assert r.stderr.strip().splitlines() == [f"wrote {target}: the graph with every node's data and grad"]
+    text = run("solve", "a*b", "a=2", "b=3", "--graph", str(tmp_path / "h.png"))
+    assert text.returncode == 0 and "wrote " + str(tmp_path / "h.png") in text.stderr
+    assert "Answer key" in text.stdout and "wrote" not in text.stdout
+
+
+def test_deck_progress_bar_on_a_terminal_only(tmp_path):
+    from practice.progress import progress
+
+    status, shown, piped = on_terminal("deck", "-o", str(tmp_path / "t.apkg"), cwd=tmp_path, stdout_too=False)
+    assert status == 0 and "Building deck" in shown and "100%" in shown  # the bar, on stderr
+    assert piped.startswith("wrote ") and "Building" not in piped
+    r = subprocess.run([sys.executable, "-m", "practice", "deck", "-o", str(tmp_path / "p.apkg")], capture_output=True,
+                       text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0 and r.stderr == ""  # piped: no bar
+    with progress(3, "Counting") as bar:  # under pytest stderr is no terminal: a bar that says nothing
+        bar.update(3)
