@@ -114,3 +114,66 @@ def replay(nodes: list[dict], r=exact, mistake: str | None = None, data: dict | 
 def check(ok: bool) -> None:
     if not ok:
         raise Redraw()
+
+
+# ---------------------------------------------------------------- the one-example model of train and zero_grad
+
+
+def names(nin: int) -> tuple[list[str], list[str]]:
+    """(inputs, parameters): x, w, b for one input; x1, x2, w1, w2, b for two."""
+    if nin == 1:
+        return ["x"], ["w", "b"]
+    return [f"x{i + 1}" for i in range(nin)], [f"w{i + 1}" for i in range(nin)] + ["b"]
+
+
+def model_unit(params: dict[str, float], act: str) -> Neuron:
+    """engine.nn's Neuron with the given parameters (w or w1, w2 ..., and b), named for people."""
+    p_names = names(len(params) - 1)[1]
+    return neuron([params[n] for n in p_names[:-1]], params["b"], act, p_names[:-1], "b")
+
+
+def loss_of(unit: Neuron, inputs: dict[str, float], y: float) -> Value:
+    """L = (unit(x) − y)² for one example: a fresh graph on the unit's parameters, its nodes named."""
+    nin = len(inputs)
+    xs = [Value(inputs[n], label=n) for n in names(nin)[0]]
+    products = ["p"] if nin == 1 else [f"p{i + 1}" for i in range(nin)]
+    sums = ["n"] if nin == 1 else ["s", "n"]
+    o = call(unit, xs, products, sums, "o")
+    return sq_loss(o, Value(y, label="y"), "d", "L")
+
+
+def model_loss(params: dict[str, float], inputs: dict[str, float], y: float, act: str) -> tuple[Value, Neuron]:
+    """L = (act(b + w·x) − y)² for one example, on a new Neuron with the given parameters."""
+    unit = model_unit(params, act)
+    return loss_of(unit, inputs, y), unit
+
+
+def forward_only(nodes: list[dict]) -> list[dict]:
+    """A record's nodes without their grads: a forward pass kept for its values."""
+    return [{k: v for k, v in n.items() if k not in ("grad", "tolerance")} for n in nodes]
+
+
+FORWARD_TEXT = {"+": "{} + {}", "-": "{} − {}", "*": "{} × {}", "tanh": "tanh({})", "relu": "relu({})"}
+
+
+def forward_lines(nodes: list[dict], prefix: str = "") -> list[str]:
+    """The forward pass as worked lines, `o = b + p = 1 + 2 = 3`, numbers printed so they give the result."""
+    from ..grade import FORWARD
+    from ..record import expression_text
+
+    by_name = {n["name"]: n for n in nodes}
+    lines = []
+    for n in nodes:
+        if not n["op"]:
+            continue
+        operands = tuple(by_name[i]["data"] for i in n["inputs"])
+        if n["op"] == "**":
+            k = n["exponent"]
+            numbers = Shown("{}²" if k == 2 else f"{{}}^{k}", operands, lambda a: a**k, n["data"])
+        else:
+            numbers = Shown(FORWARD_TEXT[n["op"]], operands, FORWARD[n["op"]], n["data"])
+        text = numbers.text()
+        if n["op"] in ("tanh", "relu"):  # tanh(−0.5), not tanh((−0.5))
+            text = text.replace("((", "(").replace("))", ")")
+        lines.append(f"{prefix}{n['name']} = {expression_text(n, by_name, True)} = {text} = {fmt(n['data'])}")
+    return lines
