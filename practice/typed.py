@@ -10,7 +10,7 @@ import json
 import re
 from functools import lru_cache
 
-from .numbers import fmt
+from .numbers import fmt, has_places
 
 GRADING_FORMAT = "backprop-practice.grading/1"
 
@@ -33,7 +33,7 @@ def answer_data(problem: dict, answer: dict) -> dict:
         "value": answer["value"],
         "tolerance": answer["tolerance"],
         "shown": fmt(answer["value"]),
-        "tolerance_shown": fmt(answer["tolerance"]),
+        "tolerance_shown": "" if has_places(answer["value"], 2) else fmt(answer["tolerance"]),  # as the cards show it
         "mistakes": [
             {"name": m["name"], "value": m["value"], "why": m["why"]} for m in answer.get("mistakes") or []
         ],

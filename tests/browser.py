@@ -1,0 +1,50 @@
+"""A real browser for the tests: Debian's chromium, driven by Playwright (its own browser download can't run
+here), and what the typed-answer tests type: the key in the ways people write numbers, each catalogued
+mistake's value, and a number far from everything."""
+
+import math
+
+from practice.numbers import MINUS, fmt
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+
+
+def key_text(value: float, style: int) -> str:
+    """The key as a person might type it: a true minus, a hyphen, a leading +, a comma decimal, spaces."""
+    shown = fmt(value)  # at most 4 decimals with a true minus: within every tolerance (the floor is 0.001)
+    plain = shown.replace(MINUS, "-")
+    style %= 5
+    if style == 0:
+        return shown
+    if style == 1:
+        return plain
+    if style == 2:
+        return plain if plain.startswith("-") else "+" + plain
+    if style == 3:
+        return plain.replace(".", ",")
+    return " " + shown.replace(MINUS, MINUS + " ") + " "
+
+
+def far_off(answer: dict) -> float:
+    """A number no key and no mistake of the answer is near."""
+    values = [answer["value"]] + [m["value"] for m in answer.get("mistakes") or []]
+    x = 9876.5 if max(abs(v) for v in values) < 5000 else -98765.5
+    assert all(abs(x - v) > 10 * answer["tolerance"] for v in values)
+    return x
+
+
+def candidates(answer: dict) -> list[tuple[str, str]]:
+    """(expected data-verdict, text to type): the key, every catalogued mistake (full precision), far off."""
+    out = [("right", key_text(answer["value"], 0))]
+    out += [(f"mistake:{m['name']}", repr(float(m["value"]))) for m in answer.get("mistakes") or []]
+    out.append(("wrong", repr(far_off(answer))))
+    assert all(math.isfinite(float(t.replace(MINUS, "-"))) for _, t in out)
+    return out
+
+
+def no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -1,0 +1,290 @@
+"""The `practice` command's page, in a real browser (Debian's chromium through Playwright): a problem of every
+kind and difficulty, each answer typed as its key (right), as each catalogued mistake's value (the verdict
+names it) and far off (wrong); the summary's counts; keyboard only; no layout jump; phone and desktop, light
+and dark; bad input refused with one line and nothing written."""
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from browser import candidates, key_text, launch, no_horizontal_scroll
+
+ROOT = Path(__file__).resolve().parent.parent
+KINDS = ("local", "expression", "neuron", "accumulate", "loss", "step", "numeric")
+SPEC = "title: Every kind\nseed: 11\nproblems:\n" + "".join(
+    f"  - {{kind: {k}, difficulty: {d}, count: 1}}\n" for k in KINDS for d in ("easy", "medium", "hard")
+)
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+DROP_ROOT_POWERS = ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def run(*args, cwd=ROOT, prefix=()):
+    return subprocess.run([*prefix, sys.executable, "-m", "practice", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("page")
+    spec = folder / "every.yaml"
+    spec.write_text(SPEC, encoding="utf-8")
+    out = folder / "every.html"
+    r = run("practice", spec, "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"wrote {out}: 21 problems") and r.stderr == ""
+    keys = json.loads(run("problems", spec, "--json").stdout)["problems"]
+    return out, keys
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        b = launch(pw)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+def test_one_self_contained_file(built):
+    out, keys = built
+    html = out.read_text(encoding="utf-8")
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+    assert html.count('<img src="data:image/svg+xml;base64,') == 2 * len(keys)
+    assert html.count("<section class=\"problem\"") == len(keys)
+    for p in keys:  # every answer box and verdict element carries the hook
+        for a in p["answers"]:
+            assert html.count(f'data-answer="{p["id"]}/{a["name"]}"') == 1
+            assert html.count(f'data-verdict-for="{p["id"]}/{a["name"]}"') == 1
+    data = json.loads(html.split('<script type="application/json" id="bp-data">')[1].split("</script>")[0])
+    for p, shown in zip(keys, data["problems"]):  # the record's grading, not a recomputation
+        assert shown["id"] == p["id"] and shown["kind"] == p["kind"]
+        for a, s in zip(p["answers"], shown["answers"]):
+            assert (s["value"], s["tolerance"]) == (a["value"], a["tolerance"])
+            assert s["mistakes"] == a["mistakes"]
+
+
+def test_same_bytes_for_the_same_spec_and_seed(built, tmp_path):
+    out, _ = built
+    again = tmp_path / "again.html"
+    spec = out.parent / "every.yaml"
+    assert run("practice", spec, "-o", again, "--seed", "11").returncode == 0
+    assert again.read_bytes() == out.read_bytes()
+
+
+def _current(page):
+    return page.locator("section.problem.current")
+
+
+def _verdicts(page, problem):
+    return {a["name"]: page.locator(f'[data-verdict-for="{problem["id"]}/{a["name"]}"]') for a in problem["answers"]}
+
+
+def _summary_rows(page, which):
+    rows = page.locator(f'[data-summary="{which}"] tbody tr')
+    return {rows.nth(i).get_attribute("data-name"): (int(rows.nth(i).get_attribute("data-right")),
+                                                     int(rows.nth(i).get_attribute("data-tried")))
+            for i in range(rows.count())}
+
+
+def _expected_summary(keys, right_first):
+    kinds, ops = Counter(), Counter()
+    kinds_right, ops_right = Counter(), Counter()
+    op_tags = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
+    for p, ok in zip(keys, right_first):
+        kinds[p["kind"]] += 1
+        kinds_right[p["kind"]] += ok
+        for op in sorted({op_tags.get(n["op"], n["op"]) for n in p["nodes"] if n.get("op")}):
+            ops[op] += 1
+            ops_right[op] += ok
+    return ({k: (kinds_right[k], n) for k, n in kinds.items()}, {k: (ops_right[k], n) for k, n in ops.items()})
+
+
+def test_every_verdict_on_every_kind(built, page):
+    """Round r types, for every answer, its r-th candidate (the key, then each mistake, then a far-off number;
+    the key again once an answer has no more), checking with Enter or the button, moving on with Next."""
+    out, keys = built
+    page.goto(out.as_uri())
+    rounds = max(len(candidates(a)) for p in keys for a in p["answers"])
+    seen = Counter()
+    for r in range(rounds):
+        page.locator('[data-action="reset"]').click()
+        page.reload()
+        right_first = []
+        for i, problem in enumerate(keys):
+            section = _current(page)
+            assert section.get_attribute("data-problem") == problem["id"]
+            boxes = section.locator("input[data-answer]")
+            assert boxes.count() == len(problem["answers"])
+            expected = {}
+            for j, answer in enumerate(problem["answers"]):
+                options = candidates(answer)
+                verdict, text = options[r] if r < len(options) else ("right", key_text(answer["value"], i + j))
+                if verdict == "right":
+                    text = key_text(answer["value"], i + j + r)
+                box = section.locator(f'input[data-answer="{problem["id"]}/{answer["name"]}"]')
+                box.fill(text)
+                expected[answer["name"]] = verdict
+            if (i + r) % 2:
+                boxes.last.press("Enter")
+            else:
+                page.locator('[data-action="check"]').click()
+            for name, locator in _verdicts(page, problem).items():
+                assert locator.get_attribute("data-verdict") == expected[name], (problem["id"], name, r)
+                seen[expected[name].split(":")[0]] += 1
+                if expected[name].startswith("mistake:"):
+                    why = next(m["why"] for a in problem["answers"] if a["name"] == name for m in a["mistakes"]
+                               if m["name"] == expected[name][len("mistake:"):])
+                    assert why in locator.inner_text()
+                if expected[name] == "wrong":  # the worked step that gives the right value
+                    assert locator.locator(".bp-how li").count() >= 1
+            assert section.locator(".reveal").is_visible()
+            right_first.append(all(v == "right" for v in expected.values()))
+            page.locator('[data-action="next"]').click()
+        kinds, ops = _expected_summary(keys, right_first)
+        assert _summary_rows(page, "kind") == kinds
+        assert _summary_rows(page, "op") == ops
+        total = page.locator('[data-summary="total"]')
+        assert (int(total.get_attribute("data-right")), int(total.get_attribute("data-tried"))) == (
+            sum(right_first), len(keys))
+    n_mistakes = sum(len(a["mistakes"]) for p in keys for a in p["answers"])
+    assert seen["mistake"] == n_mistakes and seen["wrong"] == sum(len(p["answers"]) for p in keys)
+    assert n_mistakes > 0
+
+
+def test_keyboard_only_and_no_layout_jump(built, page):
+    out, keys = built
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(out.as_uri())
+        page.locator('[data-action="reset"]').click()
+        page.reload()
+        problem = keys[0]
+        first = _current(page).locator("input[data-answer]").first
+        first.focus()
+        watched = [_current(page).locator("input[data-answer]").nth(i) for i in range(len(problem["answers"]))]
+        watched.append(page.locator('[data-action="check"]'))
+        before = [w.bounding_box() for w in watched]
+        for j, answer in enumerate(problem["answers"]):
+            page.keyboard.type(key_text(answer["value"], 1))
+            if j + 1 < len(problem["answers"]):
+                page.keyboard.press("Tab")
+        page.keyboard.press("Enter")  # checks
+        assert _verdicts(page, problem)[problem["answers"][0]["name"]].get_attribute("data-verdict") == "right"
+        after = [w.bounding_box() for w in watched[:-1]] + [page.locator('[data-action="next"]').bounding_box()]
+        assert after == before, width  # the boxes and the button stay put; the verdicts appear below them
+        assert no_horizontal_scroll(page)
+        page.keyboard.press("Enter")  # moves on
+        assert _current(page).get_attribute("data-problem") == keys[1]["id"]
+        assert page.evaluate("document.activeElement.getAttribute('data-answer')") == \
+            f"{keys[1]['id']}/{keys[1]['answers'][0]['name']}"
+
+
+def test_empty_or_unreadable_box_is_not_graded(built, page):
+    out, keys = built
+    page.goto(out.as_uri())
+    page.locator('[data-action="reset"]').click()
+    page.reload()
+    problem = keys[0]
+    box = _current(page).locator("input[data-answer]").first
+    box.fill("two")
+    page.locator('[data-action="check"]').click()
+    verdict = _verdicts(page, problem)[problem["answers"][0]["name"]]
+    assert verdict.get_attribute("data-verdict") is None and "Type a number" in verdict.inner_text()
+    assert page.locator('[data-action="next"]').is_hidden()
+    assert page.locator('[data-summary="total"]').get_attribute("data-tried") == "0"
+
+
+def test_resumes_at_the_first_unchecked_problem(built, page):
+    out, keys = built
+    page.goto(out.as_uri())
+    page.locator('[data-action="reset"]').click()
+    page.reload()
+    for a in keys[0]["answers"]:
+        _current(page).locator(f'input[data-answer="{keys[0]["id"]}/{a["name"]}"]').fill("12345")
+    page.locator('[data-action="check"]').click()
+    page.reload()
+    assert _current(page).get_attribute("data-problem") == keys[1]["id"]
+    assert page.locator('[data-summary="total"]').get_attribute("data-right") == "0"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshots(built, browser, tmp_path, width, scheme):
+    """Phone and desktop, light and dark: no sideways scrolling, the text on its background readable.
+    The pictures are written for a person to look at (kept in the test's temporary folder)."""
+    out, keys = built
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(out.as_uri())
+    page.locator('[data-action="reset"]').click()
+    page.reload()
+    problem = keys[0]
+    for j, a in enumerate(problem["answers"]):
+        m = a["mistakes"]
+        text = repr(m[0]["value"]) if j == 0 and m else ("1234" if j == 1 else key_text(a["value"], j))
+        _current(page).locator(f'input[data-answer="{problem["id"]}/{a["name"]}"]').fill(text)
+    page.locator('[data-action="check"]').click()
+    assert no_horizontal_scroll(page)
+    colours = page.evaluate("[getComputedStyle(document.body).color, getComputedStyle(document.body).backgroundColor]")
+    assert colours[0] != colours[1]
+    dark = page.evaluate("document.body.classList.contains('nightMode')")
+    assert dark == (scheme == "dark")
+    page.screenshot(path=str(tmp_path / f"page-{width}-{scheme}.png"), full_page=True)
+    assert (tmp_path / f"page-{width}-{scheme}.png").stat().st_size > 10_000
+    context.close()
+
+
+BAD = [
+    (["practice", "nope.yaml"], "not found"),
+    (["practice", "-o", "page.htm"], ".html"),
+    (["practice", "-o", "page.pdf"], ".html"),
+    (["practice", "-o", ""], "-o needs a file name"),
+    (["practice", "-o", "missing/page.html"], "does not exist"),
+    (["practice", "--seed", "x"], "--seed"),
+    (["practice", "--count", "3"], "No such option"),
+]
+
+
+@pytest.mark.parametrize("args,needle", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input(tmp_path, args, needle):
+    r = run(*args, cwd=tmp_path)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], r.stderr
+    assert r.stdout == "" and list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_folder(tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        r = run("practice", "-o", folder / "page.html", prefix=DROP_ROOT_POWERS if IS_ROOT else ())
+    finally:
+        folder.chmod(0o755)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and "not writable" in lines[0], r.stderr
+    assert list(folder.iterdir()) == []
+
+
+def test_too_many_problems_for_a_page(tmp_path):
+    spec = tmp_path / "big.yaml"
+    spec.write_text("problems:\n  - {kind: local, difficulty: easy, count: 501}\n", encoding="utf-8")
+    r = run("practice", spec, "-o", tmp_path / "big.html", cwd=tmp_path)
+    assert r.returncode == 2 and "at most 500" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.yaml"]
