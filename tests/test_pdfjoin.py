@@ -9,7 +9,8 @@ import pytest
 import typst
 from pypdf import PdfReader
 
-from practice import pdfjoin, worksheet
+from practice import pdfjoin
+from practice.worksheets import templates, versions, views
 from practice.spec import choose
 
 STAMP = 1_700_000_000
@@ -26,17 +27,17 @@ def sheet_parts(tmp_path_factory):
     """Three parts of a class set, typeset from the real templates: 1, 2 and 1 versions."""
     folder = tmp_path_factory.mktemp("parts")
     spec = choose(None, default="worksheet")
-    versions = worksheet.make_versions(spec, 4)
-    groups = (versions[:1], versions[1:3], versions[3:])
+    made = versions.make_versions(spec, 4)
+    groups = (made[:1], made[1:3], made[3:])
     parts = []
     for n, group in enumerate(groups):
-        old = worksheet.VERSIONS_PER_TYPESET
-        worksheet.VERSIONS_PER_TYPESET = len(group)
+        old = views.VERSIONS_PER_TYPESET
+        views.VERSIONS_PER_TYPESET = len(group)
         try:
-            [(context, inputs)] = list(worksheet._groups(spec, group, len(group), "a4"))
+            [(context, inputs)] = list(views.groups(spec, group, len(group), "a4"))
         finally:
-            worksheet.VERSIONS_PER_TYPESET = old
-        parts.append(compile_pdf(folder / f"sheet-{n}.pdf", worksheet.render_template("sheet.typ.j2", context), inputs))
+            views.VERSIONS_PER_TYPESET = old
+        parts.append(compile_pdf(folder / f"sheet-{n}.pdf", templates.render_template("sheet.typ.j2", context), inputs))
     return parts
 
 

@@ -19,6 +19,7 @@ from pypdf import PdfReader
 from practice import GENERATOR, worksheet
 from practice.cli import main
 from practice.generate import problem_set
+from practice.worksheets import layout, manifest, templates, typeset, versions, views
 from practice.numbers import fmt
 from practice.record import leaves
 from practice.spec import Spec, choose
@@ -146,29 +147,32 @@ def test_a_problem_never_splits_across_pages(built):
 
 def test_manifest_regenerates_every_version(built):
     doc, spec = built["manifest"], built["spec"]
-    assert doc["format"] == "backprop-practice.worksheets/1"
+    assert doc["format"] == "backprop-practice.worksheets/2"
     assert doc["generator"] == GENERATOR
-    assert doc["spec"] == "worksheet" and doc["seed"] == spec.seed
+    assert doc["spec"] == "worksheet" and doc["seed"] == spec.seed and doc["duplex"] is True
     codes = [v["code"] for v in doc["versions"]]
     assert len(set(codes)) == 3 and all(CODE.fullmatch(c) for c in codes)
     again = choose(doc["spec"], default="worksheet")
     for v in doc["versions"]:
-        assert v["problems"] == problem_set(again.entries, v["seed"])
+        assert len(v["seeds"]) == len(v["problems"]) == again.total
+        for i, (seed, problem) in enumerate(zip(v["seeds"], v["problems"])):
+            assert problem_set(again.entries, seed)[i] == problem
     # distinct versions: no two share their problems
     questions = [tuple(p["question"] for p in v["problems"]) for v in doc["versions"]]
     assert len(set(questions)) == 3
-    # and the problems command shows the very same problems from a version's seed
+    # and the problems command shows the very same problem at the same position from its seed
     v = doc["versions"][1]
-    out = subprocess.run([sys.executable, "-m", "practice", "problems", doc["spec"], "--seed", str(v["seed"]), "--json"],
-                         capture_output=True, text=True, check=True).stdout
-    assert json.loads(out)["problems"] == v["problems"]
+    for i in (0, len(v["seeds"]) - 1):
+        out = subprocess.run([sys.executable, "-m", "practice", "problems", doc["spec"], "--seed", str(v["seeds"][i]), "--json"],
+                             capture_output=True, text=True, check=True).stdout
+        assert json.loads(out)["problems"][i] == v["problems"][i]
 
 
 def test_version_seeds_and_codes_are_stable():
-    assert worksheet.version_seed(1, 1) == worksheet.version_seed(1, 1) != worksheet.version_seed(1, 2)
-    assert worksheet.version_code(7, 0) == "V07-0000"
-    assert worksheet.version_code(7, 31 + 32 * 3) == "V07-Z300"
-    assert worksheet.version_code(123, 5, width=3) == "V123-5000"
+    assert versions.version_seed(1, 1) == versions.version_seed(1, 1) != versions.version_seed(1, 2)
+    assert versions.version_code(7, 0) == "V07-0000"
+    assert versions.version_code(7, 31 + 32 * 3) == "V07-Z300"
+    assert versions.version_code(123, 5, width=3) == "V123-5000"
 
 
 def test_letter_paper_through_the_cli(tmp_path):
@@ -183,32 +187,52 @@ def test_letter_paper_through_the_cli(tmp_path):
     assert json.loads((tmp_path / "letter.json").read_text())["seed"] == 9
 
 
-def test_every_kind_fits_a_page_at_readable_size():
-    """All kinds and difficulties on letter paper (the shorter page): Typst's measured height of each problem is
-    within our estimate, every problem that is not marked breakable fits the page, and no text is below 7 pt."""
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_every_kind_fits_a_page_at_readable_size(paper):
+    """All kinds and difficulties: Typst's measured height of each problem is within our estimate, every problem
+    that is not marked breakable fits the page, no text is below 7 pt, blanks print at least 2 cm x 0.7 cm, and
+    each working space gets at least its least height, the last on a page reaching down to the page's foot."""
     import typst
-    from practice import draw
     from practice.kinds import DIFFICULTIES, KINDS
 
     entries = [{"kind": k, "difficulty": d, "count": 1, "index": i}
                for i, (k, d) in enumerate((k, d) for k in KINDS for d in DIFFICULTIES)]
     spec = Spec("all-kinds", Path("all-kinds"), "All kinds", 4, entries, sections={"worksheet": {}})
-    made = worksheet.make_versions(spec, 1)
-    made[0].pictures = draw.pictures(made[0].problems)
-    context, inputs = worksheet.views(spec, made, "letter", probe=True)
-    placed = {p["id"]: p for p in context["versions"][0]["problems"]}
-    room = worksheet.text_box("letter")[1]
+    made = versions.make_versions(spec, 1)
+    made[0].pictures, made[0].blanks = views.draw(made[0].problems, paper)
+    context, inputs = views.views(spec, made, paper, probe=True)
+    version = context["versions"][0]
+    placed = {p["id"]: p for p in version["problems"]}
+    room = layout.text_box(paper)[1]
+    bottom = layout.MARGIN_TOP + room
     for template, side in (("sheet.typ.j2", "question_picture"), ("key.typ.j2", "answer_picture")):
-        source = worksheet.render_template(template, context).encode()
+        source = templates.render_template(template, context).encode()
         found = json.loads(typst.query(source, "<probe>", field="value", sys_inputs=inputs, ignore_system_fonts=True))
         assert len(found) == len(entries)
         for probe in found:
             place = placed[probe["id"]][side]
-            assert probe["height"] <= place["height"] + 0.5, (template, probe, place["height"])
+            assert probe["height"] <= place["content"] + 0.5, (template, probe, place["content"])
             assert place["breakable"] or probe["height"] <= room, (template, probe)
             assert place["font"] >= worksheet.MIN_PRINT_PT
         if template == "sheet.typ.j2":
             assert not any(p[side]["breakable"] for p in placed.values())
+            [header] = json.loads(typst.query(source, "<header>", field="value", sys_inputs=inputs, ignore_system_fonts=True))
+            words = " ".join(["word."] * 38)
+            assert header["height"] <= layout.header_pt(words, paper), header
+            pages = {probe["id"]: probe["page"] for probe in found}
+            assert len(set(pages.values())) == len(version["pages"])  # the pages the layout planned, no more
+            works = json.loads(typst.query(source, "<work>", field="value", sys_inputs=inputs, ignore_system_fonts=True))
+            assert [w["id"] for w in works] == [p["id"] for p in version["problems"]]
+            for page in version["pages"]:
+                for n, p in enumerate(page):
+                    work = next(w for w in works if w["id"] == p["id"])
+                    assert work["page"] == pages[p["id"]]
+                    assert work["work"] >= p[side]["work"] - 0.5, (p["id"], work, p[side]["work"])
+                    if n == len(page) - 1:  # the page's last working space reaches its foot
+                        assert abs(work["bottom"] - bottom) <= 1.0, (p["id"], work, bottom)
+            for p in version["problems"]:
+                q = p[side]
+                assert q["blank"][0] >= layout.BLANK_PT[0] - 0.01 and q["blank"][1] >= layout.BLANK_PT[1] - 0.01, (p["id"], q)
 
 
 def test_html_is_one_self_contained_file_per_output(tmp_path):
@@ -280,16 +304,16 @@ def test_missing_dot_is_reported_before_any_work(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("fmt,where,fail_in", [
-    ("pdf", "worksheet", "views"),  # drawing the second group, while the first is typeset
-    ("pdf", "worksheet", "_typeset"),
+    ("pdf", "views", "views"),  # drawing the second group, while the first is typeset
+    ("pdf", "typeset", "typeset"),
     ("pdf", "Joiner", "add"),  # joining a part onto the output
     ("pdf", "Manifest", "close"),  # the manifest's last lines
-    ("html", "worksheet", "views"),  # the second group, after the first was written
+    ("html", "views", "views"),  # the second group, after the first was written
 ])
 def test_a_failed_or_interrupted_run_leaves_no_file(tmp_path, monkeypatch, fmt, where, fail_in):
     from practice import pdfjoin
 
-    module = {"Joiner": pdfjoin.Joiner, "Manifest": worksheet.Manifest}.get(where, worksheet)
+    module = {"Joiner": pdfjoin.Joiner, "Manifest": manifest.Manifest, "views": views, "typeset": typeset}[where]
     real, calls = getattr(module, fail_in), []
 
     def boom(*args, **kwargs):
@@ -299,7 +323,7 @@ def test_a_failed_or_interrupted_run_leaves_no_file(tmp_path, monkeypatch, fmt, 
         return real(*args, **kwargs)
 
     monkeypatch.setattr(module, fail_in, boom)
-    monkeypatch.setattr(worksheet, "VERSIONS_PER_TYPESET", 1)
+    monkeypatch.setattr(views, "VERSIONS_PER_TYPESET", 1)
     with pytest.raises(KeyboardInterrupt):
         worksheet.build_worksheets(choose(None, default="worksheet"), 3, tmp_path / f"w.{fmt}", None, "a4", fmt)
     assert calls and list(tmp_path.iterdir()) == []
@@ -325,8 +349,8 @@ def test_a_full_disk_leaves_no_file(tmp_path, monkeypatch, full):
             def write(self, text):
                 raise no_space
 
-        real = worksheet.Manifest.__init__
-        monkeypatch.setattr(worksheet.Manifest, "__init__", lambda self, f, *args: real(self, Full(), *args))
+        real = manifest.Manifest.__init__
+        monkeypatch.setattr(manifest.Manifest, "__init__", lambda self, f, *args: real(self, Full(), *args))
     with pytest.raises(worksheet.UserError, match="No space left") as caught:
         worksheet.build_worksheets(choose(None, default="worksheet"), 1, tmp_path / "w.pdf", None, "a4", "pdf")
     assert str(caught.value).startswith(f"cannot write {tmp_path / ('w-key.pdf' if full == 'the key' else 'w.json')}:")
@@ -335,7 +359,7 @@ def test_a_full_disk_leaves_no_file(tmp_path, monkeypatch, full):
 
 def test_user_text_cannot_become_typst_code():
     hostile = 'x" + eval("1") + "\\ #pagebreak() $ ] } // <# #> << >>\n'
-    literal = worksheet.typst_string(hostile)
+    literal = templates.typst_string(hostile)
     assert literal.startswith('"') and literal.endswith('"') and "\n" not in literal
     import typst
 
@@ -363,9 +387,9 @@ def test_spec_text_is_printed_as_written(tmp_path):
 def test_typesetting_in_chunks_gives_the_same_pages(tmp_path, monkeypatch):
     """Versions are typeset a chunk at a time (memory stays flat); the joined PDFs read exactly as one whole."""
     spec = choose(None, default="worksheet")
-    monkeypatch.setattr(worksheet, "VERSIONS_PER_TYPESET", 100)
+    monkeypatch.setattr(views, "VERSIONS_PER_TYPESET", 100)
     worksheet.build_worksheets(spec, 5, tmp_path / "whole.pdf")
-    monkeypatch.setattr(worksheet, "VERSIONS_PER_TYPESET", 2)
+    monkeypatch.setattr(views, "VERSIONS_PER_TYPESET", 2)
     summary = worksheet.build_worksheets(spec, 5, tmp_path / "chunked.pdf")
     for whole, chunked in (("whole.pdf", "chunked.pdf"), ("whole-key.pdf", "chunked-key.pdf")):
         a, b = PdfReader(tmp_path / whole), PdfReader(tmp_path / chunked)
@@ -381,17 +405,19 @@ def test_a_spec_too_small_to_vary_says_its_versions_repeat(tmp_path, monkeypatch
     """When every seed gives the same problems, the versions are made anyway, and the summary says how many repeat."""
     import practice.generate
 
-    same = problem_set(choose(None, default="worksheet").entries, 1)
-    monkeypatch.setattr(practice.generate, "problem_set", lambda entries, seed: same)
-    monkeypatch.setattr(worksheet, "DISTINCT_TRIES", 2)
-    summary = worksheet.build_worksheets(choose(None, default="worksheet"), 3, tmp_path / "w.html", fmt="html")
+    spec = choose(None, default="worksheet")
+    same = {(p["kind"], p["difficulty"]): p for p in problem_set(spec.entries, 1)}
+    monkeypatch.setattr(practice.generate, "make_problem", lambda kind, difficulty, seed: same[kind, difficulty])
+    monkeypatch.setattr(versions, "DISTINCT_TRIES", 2)
+    summary = worksheet.build_worksheets(spec, 3, tmp_path / "w.html", fmt="html")
     assert (summary.versions, summary.problems, summary.repeats) == (3, 3 * len(same), 2)
     assert "; 2 versions repeat an earlier one: the spec allows too few different problems)" in \
         worksheet.summary_line(summary)
     book = json.loads((tmp_path / "w.json").read_text(encoding="utf-8"))
     # the first version's first seed, then the last seed tried for each repeat: what regenerates it
     tried = [(1, 0), (2, 1), (3, 1)]
-    assert [v["seed"] for v in book["versions"]] == [worksheet.version_seed(book["seed"], n, a) for n, a in tried]
+    assert [v["seed"] for v in book["versions"]] == [versions.version_seed(book["seed"], n, a) for n, a in tried]
+    assert all(v["seeds"] == [v["seed"]] * len(same) for v in book["versions"])
 
 
 def test_a_class_set_is_the_same_bytes_in_any_process(tmp_path):
@@ -413,9 +439,9 @@ def test_a_class_set_is_the_same_bytes_in_any_process(tmp_path):
 def test_html_written_a_group_at_a_time_is_the_same_file(tmp_path, monkeypatch):
     """HTML is written a group of versions at a time (head, groups, tail): the bytes do not depend on the grouping."""
     spec = choose(None, default="worksheet")
-    monkeypatch.setattr(worksheet, "VERSIONS_PER_TYPESET", 100)
+    monkeypatch.setattr(views, "VERSIONS_PER_TYPESET", 100)
     worksheet.build_worksheets(spec, 5, tmp_path / "whole.html", fmt="html")
-    monkeypatch.setattr(worksheet, "VERSIONS_PER_TYPESET", 2)
+    monkeypatch.setattr(views, "VERSIONS_PER_TYPESET", 2)
     worksheet.build_worksheets(spec, 5, tmp_path / "grouped.html", fmt="html")
     for whole, grouped in (("whole.html", "grouped.html"), ("whole-key.html", "grouped-key.html")):
         text = (tmp_path / whole).read_text(encoding="utf-8")

@@ -1,0 +1,158 @@
+"""A class set's versions: their seeds and codes, and their problems.
+
+Versions of one set are equivalent: at each position of the spec's mix every version has a problem of the same
+structure (kind, difficulty, leaves, asked answers and so marks, value nodes, worked steps, and ops counted by
+family), so they are equally long and score the same, and differ only in numbers and in ops of one family
+(+ or −, × or ÷, one curve for another). A position's structure is the commonest among a few reference draws;
+each version takes, at each position, the first of its candidates with that structure.
+
+Candidate c of position p of a version is position p of the spec's mix made from one set seed: the version's
+own seed for c = 0, a seed derived from it and (p, c) otherwise. The manifest records that seed per position,
+so `problems SPEC --seed <seed> --json` shows the problem again at the same position.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+DISTINCT_TRIES = 50  # re-derive a version's seed at most this often when it repeats an earlier version
+REFERENCE_DRAWS = 24  # draws of a position whose commonest structure every version then matches
+MAX_CANDIDATES = 3000  # candidates tried at a position before settling for the same kind, leaves and marks
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U to misread
+FAMILIES = {"+": "add", "-": "add", "*": "mul", "/": "mul", "**": "power", "neg": "neg", "relu": "relu",
+            "tanh": "curve", "sigmoid": "curve", "exp": "curve", "log": "curve"}
+
+
+@dataclass
+class Version:
+    number: int
+    code: str
+    seed: int  # the version's own seed: its code's letters, and its candidates, derive from it
+    problems: list[dict]
+    seeds: list[int] = field(default_factory=list)  # per position: the set seed whose mix has this problem there
+    pictures: list = field(default_factory=list)  # (question Picture, answer Picture) per problem, while drawn
+    blanks: list = field(default_factory=list)  # the natural (width, height) of each question picture's grad blanks
+
+
+def version_seed(set_seed: int, number: int, attempt: int = 0) -> int:
+    """Version `number`'s seed: stable across processes; `attempt` > 0 only when an earlier try repeated a version."""
+    from ..generate import derive_seed
+
+    parts = ("worksheet-version", set_seed, number) + ((attempt,) if attempt else ())
+    return derive_seed(*parts)
+
+
+def version_code(number: int, seed: int, width: int = 2) -> str:
+    """A short code printed on every page: the version number and four letters from its seed, e.g. V07-K3QX."""
+    letters, x = [], seed
+    for _ in range(4):
+        letters.append(CODE_ALPHABET[x % 32])
+        x //= 32
+    return f"V{number:0{width}d}-{''.join(letters)}"
+
+
+def marks(problem: dict) -> int:
+    """A problem's marks: one an asked answer."""
+    return len(problem["answers"])
+
+
+def loose_structure(problem: dict) -> tuple:
+    """What every version's problem at one position shares at the least: kind, difficulty, leaves, asked answers, marks."""
+    from ..record import leaves
+
+    return (problem["kind"], problem["difficulty"], len(leaves(problem["nodes"])), len(problem["answers"]), marks(problem))
+
+
+def structure(problem: dict) -> tuple:
+    """The loose structure, and the length of the work: value nodes, worked steps, and ops counted by family."""
+    nodes = problem["nodes"]
+    ops = Counter(FAMILIES.get(n["op"], n["op"]) for n in nodes if n["op"])
+    values = sum(1 for n in nodes if not n.get("constant"))
+    return loose_structure(problem) + (values, len(problem["steps"]), tuple(sorted(ops.items())))
+
+
+def positions(entries) -> list[tuple[dict, int]]:
+    """The spec's mix position by position: (entry, i) for problem i of the entry."""
+    return [(entry, i) for entry in entries for i in range(entry["count"])]
+
+
+def problem_at(entry: dict, i: int, set_seed: int, index: int) -> dict:
+    """Position (entry, i) of `problem_set(entries, set_seed)`: the same derivation, for that one problem."""
+    from .. import generate
+
+    kind, difficulty = entry["kind"], entry["difficulty"]
+    return generate.make_problem(kind, difficulty, generate.derive_seed(set_seed, entry.get("index", index), kind, difficulty, i))
+
+
+def _entry_indexes(entries) -> dict[int, int]:
+    return {id(e): j for j, e in enumerate(entries)}
+
+
+def targets(entries, set_seed: int) -> list[tuple]:
+    """Each position's structure: the commonest among REFERENCE_DRAWS draws (the earliest drawn on a tie)."""
+    from ..generate import derive_seed
+
+    index = _entry_indexes(entries)
+    found = []
+    for p, (entry, i) in enumerate(positions(entries)):
+        seen = Counter()
+        for c in range(REFERENCE_DRAWS):
+            seen[structure(problem_at(entry, i, derive_seed("worksheet-reference", set_seed, p, c), index[id(entry)]))] += 1
+        found.append(seen.most_common(1)[0][0])  # Counter keeps first-seen order among equal counts
+    return found
+
+
+def candidate_seed(seed: int, position: int, candidate: int) -> int:
+    from ..generate import derive_seed
+
+    return seed if candidate == 0 else derive_seed("worksheet-candidate", seed, position, candidate)
+
+
+def equivalent_problems(entries, seed: int, wanted: list[tuple]) -> tuple[list[dict], list[int]]:
+    """(problems, the set seed of each) for a version of seed `seed`: at each position the first candidate whose
+    structure is the wanted one; failing that within MAX_CANDIDATES, the first with its loose structure."""
+    index = _entry_indexes(entries)
+    problems, seeds = [], []
+    for p, ((entry, i), target) in enumerate(zip(positions(entries), wanted)):
+        fallback = None
+        for c in range(MAX_CANDIDATES):
+            s = candidate_seed(seed, p, c)
+            problem = problem_at(entry, i, s, index[id(entry)])
+            if structure(problem) == target:
+                break
+            if fallback is None and loose_structure(problem) == target[:5]:
+                fallback = (problem, s)
+        else:
+            problem, s = fallback or (problem_at(entry, i, seed, index[id(entry)]), seed)
+        problems.append(problem)
+        seeds.append(s)
+    return problems, seeds
+
+
+def _questions(problems: list[dict]) -> tuple:
+    return tuple(p["question"] for p in problems)
+
+
+def iter_versions(spec, count: int):
+    """`count` equivalent versions of the spec's mix, made one at a time. A version that would repeat an earlier
+    one is drawn again from the next attempt's seed (up to DISTINCT_TRIES times: a spec with few possible problems
+    may still repeat); the manifest records the seeds used either way."""
+    wanted = targets(spec.entries, spec.seed)
+    width = max(2, len(str(count)))
+    seen = set()
+    for number in range(1, count + 1):
+        for attempt in range(DISTINCT_TRIES):
+            seed = version_seed(spec.seed, number, attempt)
+            problems, seeds = equivalent_problems(spec.entries, seed, wanted)
+            if _questions(problems) not in seen:
+                break
+        seen.add(_questions(problems))
+        yield Version(number, version_code(number, seed, width), seed, problems, seeds)
+
+
+def make_versions(spec, count: int) -> list[Version]:
+    return list(iter_versions(spec, count))
+
+
+def signature(problems: list[dict]) -> tuple:
+    """What tells two versions apart (the manifest counts repeats by it)."""
+    return _questions(problems)
