@@ -99,7 +99,7 @@ def category(spec) -> str:
         names = [n for n in split_category_path(one_line(chosen)) if n]
     else:
         names = [one_line(spec.title)] if one_line(spec.title) else []
-    if not any(n.strip("/ ") for n in names):
+    if not any(n.strip() for n in names):
         raise UserError(f"spec {spec.name}: the quiz category is empty")
     return check_xml_text("/".join(escape_category_name(n) for n in names), f"spec {spec.name}: the quiz category")
 
