@@ -67,7 +67,7 @@ def _env():
     from .resources import templates_dir
 
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir() / "anki")),
+        loader=jinja2.FileSystemLoader([str(templates_dir() / "anki"), str(templates_dir() / "practice")]),
         variable_start_string="<<",
         variable_end_string=">>",
         block_start_string="<%",
@@ -106,6 +106,7 @@ def problem_field_names() -> list[str]:
     for n in range(1, MAX_ANSWERS + 1):
         names += [f"Ask{n}", f"Answer{n}", f"Steps{n}"]
     names += [f"AnswerPicture{n}" for n in range(1, MAX_ANSWERS + 1)]
+    names.append("Grading")  # what the typed-answer boxes' verdicts read (practice/typed.py)
     return names
 
 
@@ -319,6 +320,9 @@ def problem_fields(problem: dict, pictures) -> dict[str, str]:
         fields[f"Answer{n}"] = _field("answers", [_answer_item(answer)])
         fields[f"Steps{n}"] = _field("steps", steps_for(problem, answer["name"]))
         fields[f"AnswerPicture{n}"] = _field("picture", pictures.each[answer["name"]].name, width, answer["name"])
+    from .typed import grading_field
+
+    fields["Grading"] = grading_field(problem)
     return fields
 
 

@@ -64,3 +64,8 @@ def script(name: str) -> str:
     from .resources import templates_dir
 
     return (templates_dir() / "practice" / name).read_text(encoding="utf-8")
+
+
+def grading_field(problem: dict) -> str:
+    """The problem note's Grading field: the verdict's data as JSON (the card script reads it)."""
+    return script_json(grading_data(problem))

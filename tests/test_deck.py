@@ -337,6 +337,7 @@ def test_rebuild_updates_in_place_and_a_new_seed_adds_problems(small, tmp_path, 
         # Same spec and seed, later timestamp, one template and every question changed: updated, not duplicated.
         edited = tmp_path / "templates"
         shutil.copytree(templates_dir() / "anki", edited / "anki")
+        shutil.copytree(templates_dir() / "practice", edited / "practice")  # the typed-answer part the cards include
         back = edited / "anki" / "problem_pass_back.html"
         back.write_text(back.read_text().replace("Worked steps", "Every step"), encoding="utf-8")
         monkeypatch.setattr("practice.resources.templates_dir", lambda: edited)
