@@ -427,3 +427,119 @@ def test_every_generated_kind_draws_at_a_printable_size():
             assert width <= 600 and height <= 760, (problem["id"], width, height)
         shown = grads_shown(draw.dot_source(problem, answer=False))
         assert shown == [fmt(problem.get("output_grad", 1.0))], problem["id"]
+
+
+# ---------------------------------------------------------------- one layout, fitted text, the font dot measures with
+
+
+def generated_problems():
+    from practice.generate import derive_seed, make_problem
+
+    kinds = ["local", "expression", "neuron", "accumulate", "loss", "step", "numeric"]
+    return [make_problem(k, d, derive_seed("fit-test", k, d, i)) for k in kinds for d in ("easy", "medium", "hard") for i in range(2)]
+
+
+def node_boxes(svg: bytes) -> dict[str, list[tuple[float, float, float, float]]]:
+    """Node id -> the outlines dot drew for it (x0, y0, x1, y1 of each polygon)."""
+    boxes = {}
+    for g in ET.fromstring(svg).iter(SVG_NS + "g"):
+        if g.get("class") == "node":
+            polys = [[tuple(map(float, pt.split(","))) for pt in p.get("points").split()] for p in g.iter(SVG_NS + "polygon")]
+            boxes[g.find(SVG_NS + "title").text] = [
+                (min(x for x, _ in p), min(y for _, y in p), max(x for x, _ in p), max(y for _, y in p)) for p in polys
+            ]
+    return boxes
+
+
+def test_every_picture_of_a_problem_has_one_layout():
+    """Question, whole-pass answer and each single answer's picture: the same size and every box in the same place,
+    so a card never jumps or shrinks its picture when it turns."""
+    problems = generated_problems()
+    for problem, pics in zip(problems, draw.card_pictures(problems, "svg")):
+        all_pics = [pics.question, pics.answer, *pics.each.values()]
+        assert len(pics.each) == len(problem["answers"])
+        assert len({p.size_pt for p in all_pics}) == 1, problem["id"]
+        outer = [{k: [max(b, key=lambda r: (r[2] - r[0]) * (r[3] - r[1]))] for k, b in node_boxes(p.data).items() if b}
+                 for p in all_pics]
+        assert all(o == outer[0] for o in outer), problem["id"]
+        for name, pic in pics.each.items():  # each marks its own answer, and only it
+            marked = {
+                g.find(SVG_NS + "title").text
+                for g in ET.fromstring(pic.data).iter(SVG_NS + "g")
+                if g.get("class") == "node" and any(q.get("fill") == draw.HIGHLIGHT_FILL for q in g.iter(SVG_NS + "polygon"))
+            }
+            expected = {draw.node_id(name.rpartition(".")[0])} if "." in name else set()
+            assert marked == expected, (problem["id"], name, marked)
+
+
+FIT_JS = """() => {
+  const bad = [];
+  for (const svg of document.querySelectorAll('svg')) {
+    for (const g of svg.querySelectorAll('g.node')) {
+      const polys = [...g.querySelectorAll('polygon')].map(p => p.getBBox());
+      if (!polys.length) continue;  // an op's circle
+      const x0 = Math.min(...polys.map(b => b.x)), x1 = Math.max(...polys.map(b => b.x + b.width));
+      const y0 = Math.min(...polys.map(b => b.y)), y1 = Math.max(...polys.map(b => b.y + b.height));
+      const rules = [...g.querySelectorAll('polyline')].map(p => p.getBBox()).filter(b => b.height < 0.5);
+      for (const t of g.querySelectorAll('text')) {
+        if (!t.textContent.trim()) continue;  // a blank's placeholder space
+        const b = t.getBBox();
+        const tag = svg.id + ' ' + g.querySelector('title').textContent + ' ' + t.textContent;
+        const where = [b.x - x0, x1 - b.x - b.width, b.y - y0, y1 - b.y - b.height].map(v => v.toFixed(1)).join(' ');
+        if (b.x < x0 + 1 || b.x + b.width > x1 - 1 || b.y < y0 || b.y + b.height > y1) bad.push('box ' + tag + ' ' + where);
+        for (const r of rules)  // a grad's cell, ruled under: its text stays above and inside the rule
+          if (b.x >= r.x - 1 && b.x <= r.x + r.width && b.x + b.width > r.x + r.width - 1) bad.push('cell ' + tag);
+      }
+    }
+  }
+  return bad;
+}"""
+
+
+def test_text_fits_its_boxes_in_a_real_browser():
+    """Every label inside its box with room to spare, measured by Chromium drawing the SVG with the font the
+    SVG names (Liberation Sans here, the font dot laid the boxes out with)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import launch
+
+    problems = generated_problems()
+    docs = []
+    for i, (problem, pics) in enumerate(zip(problems, draw.card_pictures(problems, "svg"))):
+        for j, pic in enumerate([pics.question, pics.answer, *pics.each.values()]):
+            svg = pic.data.decode().split("<svg", 1)[1]
+            docs.append(f'<svg id="{problem["id"]}/{j}"' + svg)
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page()
+            page.set_content("<!doctype html><body>" + "".join(docs) + "</body>")
+            assert page.evaluate("document.querySelectorAll('svg').length") == len(docs)
+            assert page.evaluate(FIT_JS) == []
+        finally:
+            browser.close()
+
+
+def test_dot_measures_with_the_font_the_pictures_name():
+    """The font dot lays text out with is installed and is the one it finds (fonts-liberation2); the SVG names it
+    first, then its metric twins; PNG text comes from the same font at 3 px a point."""
+    import subprocess
+
+    found = subprocess.run(["fc-match", "-f", "%{family}", draw.FONT], capture_output=True, text=True).stdout
+    assert draw.FONT in found.split(","), f"fc-match {draw.FONT!r} gives {found!r}: apt-get install fonts-liberation2"
+    verbose = subprocess.run(["dot", "-v", "-Tpng", "-o", "/dev/null"], input=draw.dot_source(EXPRESSION, True),
+                             capture_output=True, text=True).stderr
+    resolved = [line for line in verbose.splitlines() if "resolved to" in line]
+    assert resolved and all("Liberation Sans" in line.split("resolved to", 1)[1] for line in resolved), resolved
+    svg = draw.render([draw.dot_source(EXPRESSION, True)], "svg")[0]
+    families = set(re.findall(rb'font-family="([^"]+)"', svg))
+    assert families == {draw.SVG_FONT_FAMILY.encode()} and draw.SVG_FONT_FAMILY.startswith(draw.FONT + ",")
+
+
+def test_png_is_drawn_at_twice_the_cards_css_size():
+    from practice.deck import PICTURE_PX_PER_PT
+
+    svg, png = (draw.render([draw.dot_source(NEURON_EXP, True)], f)[0] for f in ("svg", "png"))
+    css_width = draw.size_pt(svg, "svg")[0] * PICTURE_PX_PER_PT
+    (png_px,) = struct.unpack(">I", png[16:20])
+    assert png_px >= 2 * css_width - 2, (png_px, css_width)
