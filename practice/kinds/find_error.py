@@ -1,0 +1,180 @@
+"""`find_error`: a learner's worked backward pass with exactly one planted mistake from the catalogue. Asked:
+the number of the first wrong line, and the value the grad it updates should hold after that line.
+
+The pass is replayed line by line (one line per contribution, in the order the worked steps make them); the
+planted line bends one contribution, and the lines after it carry the error on wherever they use it."""
+
+import random
+
+from ..grade import _locals, exact, work
+from ..numbers import MINUS, fmt, fmt_operand
+from ..record import Shown, contributions, flatten, power_text, step_line
+from .common import Draft, Redraw
+from .expression import random_graph
+from .neuron import neuron_graph
+
+ANSWERS = ("first wrong line", "corrected grad")
+OWN = ["error-copied", "later-line"]
+# which catalogue mistake can be planted in a contribution of which op (and which input: None = either)
+PLANTABLE = {
+    "-": [("sign-slip", 1)],
+    "*": [("wrong-operand", None)],
+    "tanh": [("tanh-forgotten", 0), ("tanh-from-input", 0)],
+    "**": [("power-rule", 0)],
+    "/": [("division-rule", 1)],
+    "exp": [("exp-rule", 0)],
+    "relu": [("relu-rule", 0)],
+    "log": [("log-rule", 0)],
+    "sigmoid": [("sigmoid-rule", 0)],
+}
+
+
+def graph(seed: int, difficulty: str):
+    """The problem's graph, built from its own seed (so it can be built twice, identically)."""
+    rng = random.Random(seed)
+    if difficulty == "hard" and rng.random() < 0.4:
+        return neuron_graph(rng, "hard", 2, "tanh")[0]
+    n = rng.randint(3, 4)
+    p_unary = {"easy": 0.25, "medium": 0.3, "hard": 0.2}[difficulty]
+    return random_graph(rng, difficulty, n, p_reuse=0.3, p_unary=p_unary, must_unary=difficulty == "hard")
+
+
+def replay(nodes: list[dict], r=exact, mistake: str | None = None, planted: tuple | None = None) -> list[dict]:
+    """The backward pass one contribution at a time, as a learner who rounds with r and makes `mistake` everywhere
+    (or none), with `planted` = (node name, input index, mistake) bending that one contribution. Each line:
+    {node, index, target, grad (the node's grad it used), contribution, total (the target's grad after it),
+    first (the target's first contribution)}. Constants get no line."""
+    values = {name: d for name, (d, _) in work(nodes, 1.0, r).items()}
+    constant = {n["name"] for n in nodes if n.get("constant")}
+    grads = {n["name"]: 0.0 for n in nodes}
+    grads[nodes[-1]["name"]] = 1.0
+    seen: set[str] = set()
+    lines = []
+    for n in reversed(nodes):
+        if not n["op"]:
+            continue
+        g = grads[n["name"]]
+        xs = [values[i] for i in n["inputs"]]
+        locs = _locals(n, xs, values[n["name"]], r, mistake)
+        for index, (name, local) in enumerate(zip(n["inputs"], locs)):
+            how = planted[2] if planted and planted[:2] == (n["name"], index) else None
+            if how and how != "overwrite":
+                local = _locals(n, xs, values[n["name"]], r, how)[index]
+            contribution = r(local * g)
+            overwrite = mistake == "overwrite" or how == "overwrite"
+            grads[name] = contribution if overwrite else r(grads[name] + contribution)
+            if name not in constant:
+                lines.append({"node": n["name"], "index": index, "target": name, "grad": g, "contribution": contribution,
+                              "total": grads[name], "first": name not in seen, "planted": how})
+            seen.add(name)
+    return lines
+
+
+def _bent(node: dict, index: int, by_name: dict, how: str, g: float):
+    """(rule, numbers, value) of one contribution worked with mistake `how` (the learner's wrong line)."""
+    o, ins = node["name"], [by_name[i] for i in node["inputs"]]
+    x = ins[index]
+    xd, od = x["data"], node["data"]
+    n = x["name"]
+    if how in ("sign-slip", "tanh-forgotten"):
+        return f"{o}.grad", None, g
+    if how == "wrong-operand":
+        return (f"{n}.data × {o}.grad", Shown("{} × {}", (xd, g), lambda a, b: a * b, xd * g), xd * g)
+    if how == "tanh-from-input":
+        value = (1 - xd**2) * g
+        return (f"(1 {MINUS} {n}.data²) × {o}.grad", Shown(f"(1 {MINUS} {{}}²) × {{}}", (xd, g), lambda a, b: (1 - a**2) * b, value), value)
+    if how == "power-rule":
+        k = node["exponent"]
+        value = k * xd**k * g
+        return (f"{fmt_operand(k)} × {power_text(n + '.data', k)} × {o}.grad",
+                Shown(f"{fmt_operand(k)} × {power_text('{}', k)} × {{}}", (xd, g), lambda a, b: k * a**k * b, value), value)
+    if how == "division-rule":
+        a = ins[0]["data"]
+        value = -a / xd * g
+        return (f"{MINUS}{ins[0]['name']}.data / {n}.data × {o}.grad",
+                Shown(f"{MINUS}{{}} / {{}} × {{}}", (a, xd, g), lambda p, q, s: -p / q * s, value), value)
+    if how in ("exp-rule", "log-rule"):
+        return (f"{n}.data × {o}.grad", Shown("{} × {}", (xd, g), lambda a, b: a * b, xd * g), xd * g)
+    if how == "relu-rule":
+        return (f"(1 if {n}.data > 0 else 0) × {o}.grad", Shown("1 × {}", (g,), lambda b: b, g), g)
+    if how == "sigmoid-rule":
+        return (f"{o}.data × {o}.grad", Shown("{} × {}", (od, g), lambda a, b: a * b, od * g), od * g)
+    raise ValueError(how)
+
+
+def texts(nodes: list[dict], lines: list[dict]) -> list[str]:
+    """The pass as a learner writes it: `t.grad += rule = numbers = value`, and the running total where a grad
+    collects a second contribution; an overwriting line is written with = instead of +=."""
+    by_name = {n["name"]: n for n in nodes}
+    out = []
+    for line in lines:
+        node = dict(by_name[line["node"]], grad=line["grad"])
+        target = f"{line['target']}.grad"
+        how = line["planted"]
+        if how and how != "overwrite":
+            rule, numbers, value = _bent(node, line["index"], by_name, how, line["grad"])
+        else:
+            _, rule, numbers, value = contributions(node, by_name)[line["index"]]
+        text = step_line(target, rule, numbers, value)
+        if how == "overwrite":
+            text = text.replace(f"{target} += ", f"{target} = ", 1)
+        if not line["first"] or how == "overwrite":
+            text += f" (now {target} = {fmt(line['total'])})"
+        out.append(text)
+    return out
+
+
+def build(rng, difficulty: str) -> Draft:
+    seed = rng.getrandbits(63)
+    nodes, _ = flatten(graph(seed, difficulty))
+    right = replay(nodes)
+    by_name = {n["name"]: n for n in nodes}
+    reused = {n["name"] for n in nodes if sum(i == n["name"] for m in nodes for i in m["inputs"]) > 1}
+    options = []
+    for k, line in enumerate(right):
+        node = by_name[line["node"]]
+        for how, index in PLANTABLE.get(node["op"], []):
+            if index in (None, line["index"]):
+                if how == "relu-rule" and by_name[line["target"]]["data"] > 0:
+                    continue
+                options.append((k, how))
+        if not line["first"] and line["target"] in reused:
+            options.append((k, "overwrite"))
+    if not options:
+        raise Redraw()
+    k, how = rng.choice(options)
+    spot = (right[k]["node"], right[k]["index"], how)
+    wrong = replay(nodes, planted=spot)
+    shown, correct = texts(nodes, wrong), texts(nodes, right)
+    if shown[:k] != correct[:k] or shown[k] == correct[k] or abs(wrong[k]["total"] - right[k]["total"]) < 0.01:
+        raise Redraw()
+    later = next((i for i in range(k + 1, len(shown)) if shown[i] != correct[i]), None)
+    target = right[k]["target"]
+
+    def finish(by_name_):
+        answers = [(ANSWERS[0], float(k + 1)), (ANSWERS[1], right[k]["total"])]
+        steps = [f"line {k + 1} is the first wrong line; it should read: {correct[k]}",
+                 f"so {target}.grad should be {fmt(right[k]['total'])} after it"]
+        return answers, steps, (f"the number of the first wrong line, and the value the grad it updates should "
+                                f"hold after that line (the {ANSWERS[1]})")
+
+    def evaluate(nodes_, r, mistake):
+        if mistake is None:
+            return {ANSWERS[0]: float(k + 1), ANSWERS[1]: replay(nodes_, r)[k]["total"]}
+        if mistake == "error-copied":
+            return {ANSWERS[1]: replay(nodes_, r, planted=spot)[k]["total"]}
+        if mistake == "later-line":
+            return {ANSWERS[0]: float(later + 1)} if later is not None else None
+        return {ANSWERS[1]: replay(nodes_, r, mistake)[k]["total"]}
+
+    def lesson(answers):
+        """Copying the wrong line's value is a caught mistake."""
+        return any(m["name"] == "error-copied" for a in answers for m in a["mistakes"])
+
+    listing_ = "\n".join(f"  {i + 1}. {text}" for i, text in enumerate(shown))
+    intro = (
+        f"A learner ran the backward pass of the graph below by hand, from {nodes[-1]['name']}.grad = 1, and "
+        f"exactly one line went wrong; the lines after it may carry the error on.\n{listing_}"
+    )
+    return Draft(graph(seed, difficulty), [], intro, finish=finish, evaluate=evaluate, mistakes=OWN, lesson=lesson,
+                 extra={"learner_pass": shown, "planted": {"line": k + 1, "mistake": how}})
