@@ -60,6 +60,14 @@ cards:
       \(1 - o^2\), using the output's own value.
     extra: |-
       At \(o = 0.5\) that is \(0.75\).
+  - key: test-torch
+    type: basic
+    objective: 7
+    tags: [pytorch]
+    front: |-
+      How do you make a leaf PyTorch will keep a float64 grad for?
+    back: |-
+      <code>x = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)</code>, then <code>x.grad</code> after backward.
   - key: test-zero
     type: basic
     objective: 6
@@ -296,6 +304,10 @@ def test_answers_match_the_json_answer_key_of_the_same_spec_and_seed(small):
     problems = json.loads(run.stdout)["problems"]
     assert max(len(p["answers"]) for p in problems) == 7  # the 7th slot is used
     check_problem_cards(small["col"], problems, "Test Practice::Backward passes")
+    # the record's mistakes reach the cards: "If you got X: why" under the answers
+    shown = [line for c in cards_of(small["col"]) for line in mistake_lines(c.answer())]
+    assert sum(len(a["mistakes"]) for p in problems for a in p["answers"]) > 0
+    assert any(line.startswith("If you got ") and ": You " in line for line in shown), shown[:3]
 
 
 def test_concept_cards_tags_and_decks(small):
@@ -497,3 +509,89 @@ def test_default_build_is_the_lesson_deck(tmp_path):
         check_concept_cards(col, concepts, "Backprop Practice::Concepts")
     finally:
         col.close()
+
+
+# ---------------------------------------------------------------- the cards as a learner sees them, in Chromium
+
+
+CARD_PAGE = """<!doctype html><html><head><meta charset="utf-8"><base href="{base}/">
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body class="card card{ord}{night}">{html}</body></html>"""
+
+LAYOUT_JS = """() => {
+  const r = e => e.getBoundingClientRect();
+  const img = document.querySelector('.picture img');
+  const first = document.querySelector('.problem, .concept');
+  const ol = document.querySelector('ol.steps');
+  let marker = null;
+  if (ol) {  // the widest step number against the room the list leaves for it
+    const ctx = document.createElement('canvas').getContext('2d');
+    const cs = getComputedStyle(ol);
+    ctx.font = cs.fontSize + ' ' + cs.fontFamily;
+    const n = ol.querySelectorAll(':scope > li').length;
+    marker = {need: ctx.measureText(n + '. ').width, room: parseFloat(cs.paddingLeft), count: n};
+  }
+  const bg = getComputedStyle(document.body).backgroundColor;
+  return {
+    scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+    img: img ? r(img).width : null, natural: img ? img.naturalWidth : null, loaded: img ? img.complete : null,
+    left: r(first).left, right: window.innerWidth - r(first).right, top: r(first).top,
+    marker, bg, picture: img ? getComputedStyle(img.parentElement).backgroundColor : null,
+  };
+}"""
+
+
+def luminance(css_colour: str) -> float:
+    r, g, b = (int(x) for x in re.findall(r"\d+", css_colour)[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def test_cards_read_well_on_a_phone_and_a_desktop_by_day_and_night(small, tmp_path):
+    """Every card of the imported deck, both sides, in Chromium at 390 and 1280 px, light and night (Anki's
+    nightMode class): nothing runs off the side (long code wraps), the picture keeps one width when the card
+    turns, step numbers of two digits fit, the card keeps clear of the screen's edges, night mode is dark
+    while pictures keep their white ground."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import launch
+
+    col = small["col"]
+    base = Path(col.media.dir()).as_uri()
+    sides = []
+    for card in cards_of(col):
+        sides.append((card, "q", card.question()))
+        sides.append((card, "a", card.answer()))
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            for width in (390, 1280):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                for night in ("", " nightMode"):
+                    widths, most_steps = {}, 0
+                    for card, side, html in sides:
+                        path = tmp_path / f"{card.id}-{side}.html"
+                        path.write_text(CARD_PAGE.format(base=base, ord=card.ord + 1, night=night, html=html), encoding="utf-8")
+                        page.goto(path.as_uri())
+                        m = page.evaluate(LAYOUT_JS)
+                        where = (width, night, card.note()["Id"] if "Id" in card.note() else card.nid, card.ord, side)
+                        assert m["scroll"] <= m["inner"], where  # no sideways scrolling
+                        assert m["left"] >= 10 and m["right"] >= 10 and m["top"] >= 10, (where, m)
+                        if m["img"] is not None:
+                            assert m["loaded"] and m["natural"] > 0, where
+                            widths.setdefault(card.nid, set()).add(round(m["img"], 1))
+                            assert luminance(m["picture"]) > 0.95, where  # pictures keep a white ground
+                        if m["marker"]:
+                            assert m["marker"]["need"] + 2 <= m["marker"]["room"], (where, m["marker"])
+                            most_steps = max(most_steps, m["marker"]["count"])
+                        assert (luminance(m["bg"]) < 0.2) == bool(night), (where, m["bg"])
+                    assert all(len(w) == 1 for w in widths.values()), widths  # no jump when a card turns
+                    assert most_steps >= 10
+                page.close()
+        finally:
+            browser.close()
+
+
+def test_card_css_wraps_code_and_leaves_room():
+    css = (templates_dir() / "anki" / "cards.css").read_text(encoding="utf-8")
+    assert "nowrap" not in css
+    assert re.search(r"\.card \{[^}]*padding: 14px", css)
