@@ -356,11 +356,11 @@ def item_pictures(size: dict) -> list[dict]:
 
 def build_deck_timed(spec, out: Path, naive: bool) -> dict:
     """One build_deck run; seconds per stage, clocked at what any way of building a deck must call:
-    generate = generate.make_problem, draw = draw.pictures, package = the rest (write = deck.write_package)."""
+    generate = generate.make_problem, draw = draw.card_pictures, package = the rest (write = deck.write_package)."""
     from practice import deck, draw, generate
 
     clock: dict[str, float] = {}
-    with stage_clock(generate, "make_problem", "generate", clock), stage_clock(draw, "pictures", "draw", clock), \
+    with stage_clock(generate, "make_problem", "generate", clock), stage_clock(draw, "card_pictures", "draw", clock), \
             stage_clock(deck, "write_package", "write", clock):
         if naive:
             with patched(draw, "render", naive_render):
