@@ -7,7 +7,7 @@ planted line bends one contribution, and the lines after it carry the error on w
 import random
 
 from ..grade import _locals, exact, work
-from ..numbers import MINUS, fmt, fmt_operand
+from ..numbers import MINUS, fmt, fmt_operand, has_places
 from ..record import Shown, contributions, flatten, power_text, step_line
 from .common import Draft, Redraw
 from .expression import random_graph
@@ -148,6 +148,9 @@ def build(rng, difficulty: str) -> Draft:
     shown, correct = texts(nodes, wrong), texts(nodes, right)
     if shown[:k] != correct[:k] or shown[k] == correct[k] or abs(wrong[k]["total"] - right[k]["total"]) < 0.01:
         raise Redraw()
+    places = {"easy": 0, "medium": 2}.get(difficulty)
+    if places is not None and not all(has_places(line[f], places) for line in right + wrong for f in ("contribution", "total")):
+        raise Redraw()  # every number written in either pass stays as short as the difficulty's
     later = next((i for i in range(k + 1, len(shown)) if shown[i] != correct[i]), None)
     target = right[k]["target"]
 
