@@ -7,6 +7,12 @@
             ...
             bar.update(len(part))
 
+or, around an iterable whose items are the work done one by one:
+
+    with progress(versions, "Making worksheets") as bar:
+        for version in counted(iter_versions(...), bar):
+            ...
+
 Piped or redirected (a script, a test, CI), stderr gets nothing, so stdout and stderr stay exactly what the
 command says; `show=True` or `show=False` overrides the terminal check.
 """
@@ -35,6 +41,15 @@ def progress(total: int, label: str, show: bool | None = None):
 
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
         yield bar
+        if bar.pos < total:  # the work is done: the bar says so, even if the last step went uncounted
+            bar.update(total - bar.pos)
+
+
+def counted(items, bar):
+    """The items of an iterable, one by one, the bar advancing by one as the next is asked for (this one done)."""
+    for item in items:
+        yield item
+        bar.update(1)
 
 
 def _terminal() -> bool:

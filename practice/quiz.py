@@ -108,10 +108,19 @@ def check(spec, out, fmt: str, image_format: str) -> Path:
 
 
 def _pictures(records, image_format: str):
+    """Every record's (question, answer) pictures, made small; drawn about 50 steps at a time, for the progress
+    bar (on stderr, only on a terminal). The same pictures, in the same order, whatever the steps."""
     from .draw import pictures
     from .pictures_small import small_pairs
+    from .progress import progress
 
-    return small_pairs(pictures(records, image_format))
+    out, step = [], max(25, -(-len(records) // 50))
+    with progress(len(records), "Drawing pictures") as bar:
+        for i in range(0, len(records), step):
+            part = records[i : i + step]
+            out += small_pairs(pictures(part, image_format))
+            bar.update(len(part))
+    return out
 
 
 def build_quiz(spec, out, fmt: str = "moodle", image_format: str = "png", max_size: int | None = None) -> Summary:

@@ -57,6 +57,7 @@ def build_worksheets(spec, versions: int, out=None, key=None, paper: str = "a4",
     from .worksheets.manifest import Manifest
     from .worksheets.typeset import write_pdfs
     from .worksheets.versions import iter_versions
+    from .progress import counted, progress
 
     started = time.perf_counter()
     check_versions(versions)
@@ -79,10 +80,11 @@ def build_worksheets(spec, versions: int, out=None, key=None, paper: str = "a4",
 
     pages = key_pages = None
     duplex = duplex and fmt == "pdf"
-    with atomic_paths(paths) as temps:  # all three written first, then renamed together: old set or new set
+    bar_cm = progress(versions, "Making worksheets")  # on stderr, only on a terminal
+    with bar_cm as bar, atomic_paths(paths) as temps:  # all three written first, then renamed together
         with open(temps[2], "w", encoding="utf-8") as f:
             book = Manifest(f, spec, paths[2], duplex)
-            made = book.record(iter_versions(spec, versions))  # made as the groups need them
+            made = book.record(counted(iter_versions(spec, versions), bar))  # made as the groups need them
             if fmt == "pdf":
                 pages, key_pages, smallest = write_pdfs(spec, made, versions, paper, temps, paths, duplex)
             else:

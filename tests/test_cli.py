@@ -196,3 +196,26 @@ def test_deck_progress_bar_on_a_terminal_only(tmp_path):
     assert r.returncode == 0 and r.stderr == ""  # piped: no bar
     with progress(3, "Counting") as bar:  # under pytest stderr is no terminal: a bar that says nothing
         bar.update(3)
+
+
+@pytest.mark.parametrize("args,label", [
+    (["worksheet", "--versions", "3", "-o", "w.pdf"], "Making worksheets"),
+    (["quiz", "-o", "q.xml"], "Drawing pictures"),
+])
+def test_worksheet_and_quiz_show_the_same_bar_on_a_terminal_only(tmp_path, args, label):
+    status, shown, piped = on_terminal(*args, cwd=tmp_path, stdout_too=False)
+    assert status == 0, shown
+    assert label in shown and "100%" in shown and piped.strip() and label not in piped
+    r = subprocess.run([sys.executable, "-m", "practice", *args], capture_output=True, text=True, cwd=tmp_path,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0 and r.stderr == "" and r.stdout.strip()
+
+
+def test_progress_counted_advances_as_each_item_is_done(capsys):
+    from practice.progress import counted, progress
+
+    with progress(4, "Counting", show=True) as bar:
+        assert list(counted(iter("abcd"), bar)) == list("abcd")
+        assert bar.pos == 4
+    err = capsys.readouterr().err
+    assert "Counting" in err
