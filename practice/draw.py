@@ -213,7 +213,7 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
     asked = marks(problem, marked)
     given_grad = problem.get("output_grad", 1.0)
 
-    g = graphviz.Digraph(name="backprop")
+    g = top = graphviz.Digraph(name="backprop")
     g.attr(
         "graph",
         rankdir="TB",
@@ -238,11 +238,13 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
     )
 
     constants = {node["name"]: _number(node.get("data")) for node in nodes if node.get("constant")}
+    clusters, home = _clusters(problem)
     uses = 0
     for node in nodes:
         name, nid = node["name"], node_id(node["name"])
         if name in constants:
             continue  # drawn beside each op that uses it, as the number written in the program
+        g = home.get(name, top)
         data = _number(node.get("data"))
         if name == output:
             grad = _number(given_grad)
@@ -276,9 +278,27 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
                 attrs["label"] = roles[i]
             if inputs.count(inp) > 1:  # x * x: fan the two edges apart so both show
                 attrs["headport"] = ("nw", "ne", "w", "e", "n")[inputs[:i].count(inp) % 5]
-            g.edge(tail, oid, **attrs)
-        g.edge(oid, nid)
-    return g.source
+            top.edge(tail, oid, **attrs)  # edges in the root graph: an edge inside a cluster would pull its tail in
+        top.edge(oid, nid)
+    for cluster in clusters:
+        top.subgraph(cluster)
+    return top.source
+
+
+def _clusters(problem: dict) -> tuple[list, dict]:
+    """The record's optional `groups` ([{"name", "nodes"}], e.g. an MLP's neurons) as DOT clusters: a dashed
+    box around each group's values and ops, labelled with its name. (clusters, node name -> its cluster)."""
+    clusters, home = [], {}
+    for i, group in enumerate(problem.get("groups") or []):
+        if not isinstance(group, dict):
+            continue
+        c = graphviz.Digraph(name=f"cluster_{i}")
+        c.attr(label=_h(str(group.get("name", ""))), style="rounded,dashed", color=INK, fontsize=SMALL_FONT_SIZE,
+               labeljust="l", margin="6")
+        clusters.append(c)
+        for name in group.get("nodes") or []:
+            home[name] = c
+    return clusters, home
 
 
 # ---------------------------------------------------------------- rendering

@@ -433,3 +433,19 @@ def test_every_printed_step_adds_up_as_printed(problems, kind, difficulty):
                 bad.append((p["id"], line))
     assert lines >= PER_CELL // 2
     assert not bad, f"{len(bad)} step lines don't add up as printed, e.g. {bad[:3]}"
+
+
+# ---------------------------------------------------------------- the mlp picture shows the layers
+
+
+def test_mlp_pictures_box_each_neuron(problems):
+    from practice.draw import dot_source
+
+    for p in problems["mlp", "easy"][:5] + problems["mlp", "hard"][:5]:
+        groups = p["groups"]
+        assert [g["name"] for g in groups] == ["hidden neuron h1", "hidden neuron h2", "output neuron o"]
+        names = [n for g in groups for n in g["nodes"]]
+        inputs = {n["name"] for n in p["nodes"] if n["name"].startswith("x")}
+        assert len(names) == len(set(names)) and set(names) | inputs == {n["name"] for n in p["nodes"]}
+        source = dot_source(p, True)
+        assert source.count("subgraph cluster_") == 3 and "hidden neuron h1" in source

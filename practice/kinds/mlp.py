@@ -35,7 +35,8 @@ def build(rng, difficulty: str) -> Draft:
     xs = [Value(pick(rng, x_values), label=f"x{i + 1}") for i in range(nin)]
     o = model(xs)
     sums = ["s", "t", "n"] if nin == 3 else ["s", "n"]
-    for j, (unit, q) in enumerate(zip(hidden, name_neuron(o, top, ["q1", "q2"], ["r", "o"], "o")), start=1):
+    products = name_neuron(o, top, ["q1", "q2"], ["r", "o"], "o")
+    for j, (unit, q) in enumerate(zip(hidden, products), start=1):
         h = q._prev[1]
         name_neuron(h, unit, [f"p{j}{i + 1}" for i in range(nin)], [f"{s}{j}" for s in sums], f"h{j}")
         check(h._prev[0].data != 0 and (act == "tanh" or h.data > 0))  # both hidden neurons pass gradient back
@@ -50,7 +51,11 @@ def build(rng, difficulty: str) -> Draft:
         f"collects gradient from both (+=)."
     )
     given = [f"x{i + 1}" for i in range(nin)] + [p.label for p in model.parameters()]
-    return Draft(o, asked, intro, given=given, lesson=_lesson)
+    groups = [{"name": f"hidden neuron h{j}", "layer": 1,
+               "nodes": [f"w{j}{i + 1}" for i in range(nin)] + [f"b{j}"] + [f"p{j}{i + 1}" for i in range(nin)]
+               + [f"{s}{j}" for s in sums] + [f"h{j}"]} for j in (1, 2)]
+    groups.append({"name": "output neuron o", "layer": 2, "nodes": ["v1", "v2", "c", "q1", "q2", "r", "o"]})
+    return Draft(o, asked, intro, given=given, lesson=_lesson, extra={"groups": groups})
 
 
 def _lesson(answers) -> bool:
