@@ -130,15 +130,22 @@ def test_answers_are_in_the_key_and_not_on_the_sheet(built):
 
 
 def test_a_problem_never_splits_across_pages(built):
-    """Each problem's heading and all its answer lines are on one page."""
+    """Each problem's heading and all its answer lines are on one page (a problem too tall for a page is split on
+    purpose: its answer lines are then all on the page headed "Problem N (continued)", the page after its picture)."""
     groups = by_version(built["sheet"])
     for version in built["manifest"]["versions"]:
         texts = groups[version["code"]]
         for number, problem in enumerate(version["problems"], 1):
-            where = [i for i, t in enumerate(texts) if re.search(rf"Problem {number}\b", t)]
+            heading = f"Problem {number} (continued)"
+            where = [i for i, t in enumerate(texts) if heading in t]
+            if where:
+                assert heading not in texts[where[0] - 1] and f"Problem {number}" in texts[where[0] - 1]
+            else:
+                heading = f"Problem {number}"
+                where = [i for i, t in enumerate(texts) if re.search(rf"Problem {number}\b", t)]
             assert len(where) == 1
             page = texts[where[0]]
-            rest = page[page.index(f"Problem {number}"):]
+            rest = page[page.index(heading):]
             nxt = rest.find(f"Problem {number + 1}")
             rest = rest if nxt < 0 else rest[:nxt]
             for answer in problem["answers"]:
@@ -168,6 +175,110 @@ def test_manifest_regenerates_every_version(built):
         assert json.loads(out)["problems"][i] == v["problems"][i]
 
 
+FAMILY = {"+": "+-", "-": "+-", "*": "*/", "/": "*/", "tanh": "curve", "sigmoid": "curve", "exp": "curve", "log": "curve"}
+
+
+def shape(problem: dict) -> tuple:
+    """What versions of one class set share at a position: kind, difficulty, leaves, asked answers (marks),
+    value nodes, worked steps, and ops counted by family."""
+    nodes = problem["nodes"]
+    ops = sorted(FAMILY.get(n["op"], n["op"]) for n in nodes if n["op"])
+    return (problem["kind"], problem["difficulty"], len(leaves(nodes)), len(problem["answers"]),
+            sum(not n.get("constant") for n in nodes), len(problem["steps"]), tuple(ops))
+
+
+def test_versions_of_a_class_set_are_equivalent(built):
+    """Same structure at every position, so the same maximum score and length; different numbers."""
+    doc = built["manifest"]
+    shapes = [[shape(p) for p in v["problems"]] for v in doc["versions"]]
+    assert all(s == shapes[0] for s in shapes)
+    points = {sum(len(p["answers"]) for p in v["problems"]) for v in doc["versions"]}
+    assert len(points) == 1
+    sheets = by_version(built["sheet"])
+    for v in doc["versions"]:  # and the sheet says so
+        assert f"/ {points.pop() if False else sum(len(p['answers']) for p in v['problems'])}" in sheets[v["code"]][0]
+    for position in zip(*(v["problems"] for v in doc["versions"])):
+        assert len({p["question"] for p in position}) == len(position)  # each version its own numbers
+
+
+def test_a_bigger_class_set_is_equivalent_too(tmp_path):
+    """Twelve versions of the micrograd mix (every core kind) as HTML: one structure at each position."""
+    worksheet.build_worksheets(choose("micrograd"), 12, tmp_path / "m.html", fmt="html")
+    doc = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    assert doc["duplex"] is False  # HTML pages are not padded
+    shapes = [[shape(p) for p in v["problems"]] for v in doc["versions"]]
+    assert all(s == shapes[0] for s in shapes)
+
+
+@pytest.mark.parametrize("which", ["sheet", "key"])
+def test_every_version_has_an_even_page_count_for_double_sided_printing(built, which):
+    groups = by_version(built[which])
+    for code, texts in groups.items():
+        assert len(texts) % 2 == 0, (code, len(texts))
+        blank = [t for t in texts if "left blank" in t]
+        assert len(blank) <= 1 and (not blank or blank[0] is texts[-1])
+
+
+def test_no_duplex_leaves_versions_unpadded(tmp_path):
+    out = tmp_path / "single.pdf"
+    r = subprocess.run([sys.executable, "-m", "practice", "worksheet", "--versions", "2", "--no-duplex", "-o", str(out)],
+                       capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "single.json").read_text())["duplex"] is False
+    for path in (out, tmp_path / "single-key.pdf"):
+        texts = pages(path)
+        assert not any("left blank" in t for t in texts)
+        for code, group in by_version(texts).items():  # each version as long as its problems need
+            assert PAGE.findall(group[-1])[0] == (str(len(group)), str(len(group)))
+    # the same class set padded: one blank page more for each version of odd length
+    worksheet.build_worksheets(choose(None, default="worksheet"), 2, tmp_path / "double.pdf")
+    for single, double in (("single.pdf", "double.pdf"), ("single-key.pdf", "double-key.pdf")):
+        a, b = by_version(pages(tmp_path / single)), by_version(pages(tmp_path / double))
+        assert [len(x) + len(x) % 2 for x in a.values()] == [len(x) for x in b.values()]
+
+
+_RULE = re.compile(rb'<polyline fill="none" stroke="black" points="([\d.-]+),([\d.-]+) ([\d.-]+),([\d.-]+) "/>')
+
+
+def test_grad_blanks_are_large_enough_to_write_in(built):
+    """Every blank in a question picture prints at least 2 cm wide (read from the SVG's rules and the printed
+    picture width) and 0.7 cm tall (the layout's figure), on A4 and letter."""
+    from practice import draw
+
+    spec = built["spec"]
+    for paper in ("a4", "letter"):
+        made = versions.make_versions(spec, 2)
+        for v in made:
+            v.pictures, v.blanks = views.draw(v.problems, paper)
+        context, _ = views.views(spec, made, paper)
+        for v in context["versions"]:
+            for p in v["problems"]:
+                q = p["question_picture"]
+                natural_width = q["picture"].size_pt[0]
+                rules = [abs(float(x2) - float(x1)) for x1, y1, x2, y2 in _RULE.findall(q["picture"].data) if y1 == y2]
+                assert rules, p["id"]
+                printed = min(rules) * q["width"] / natural_width
+                assert printed >= 2 / 2.54 * 72, (paper, p["id"], printed)
+                assert q["blank"][1] >= 0.7 / 2.54 * 72 - 0.01, (paper, p["id"], q["blank"])
+                assert q["font"] >= worksheet.MIN_PRINT_PT
+    assert draw  # the pictures are dot's own SVG
+
+
+def test_the_key_says_what_each_classic_mistake_gives(built):
+    """Under each answer: "If you got" and each catalogued mistake's value, lettered with its reason, listed once."""
+    keys = by_version(built["key"])
+    seen = 0
+    for version in built["manifest"]["versions"]:
+        key = flat(norm("\n".join(keys[version["code"]])))
+        for problem in version["problems"]:
+            for answer in problem["answers"]:
+                for mistake in answer["mistakes"]:
+                    seen += 1
+                    assert re.search(rf"If you got (?:\S+ \([a-z]\), )*{re.escape(norm(fmt(mistake['value'])))} \([a-z]\)", key), mistake
+                    assert flat(norm(mistake["why"])) in key, mistake["why"]
+    assert seen > 0
+
+
 def test_version_seeds_and_codes_are_stable():
     assert versions.version_seed(1, 1) == versions.version_seed(1, 1) != versions.version_seed(1, 2)
     assert versions.version_code(7, 0) == "V07-0000"
@@ -189,9 +300,12 @@ def test_letter_paper_through_the_cli(tmp_path):
 
 @pytest.mark.parametrize("paper", ["letter", "a4"])
 def test_every_kind_fits_a_page_at_readable_size(paper):
-    """All kinds and difficulties: Typst's measured height of each problem is within our estimate, every problem
-    that is not marked breakable fits the page, no text is below 7 pt, blanks print at least 2 cm x 0.7 cm, and
-    each working space gets at least its least height, the last on a page reaching down to the page's foot."""
+    """All kinds and difficulties: Typst's measured height of each problem is within our estimate, and the pages
+    are the ones the layout planned. On the sheets no problem breaks across pages (one too tall for a page is
+    split on purpose: its picture alone on a page, the rest on the next), picture text is at least 7 pt and
+    blanks print at least 2 cm x 0.7 cm (unless the picture cannot fit the page at 7 pt: then it fits the page's
+    width), and each working space gets at least its least height, the last on a page reaching down to the
+    page's foot."""
     import typst
     from practice.kinds import DIFFICULTIES, KINDS
 
@@ -203,36 +317,53 @@ def test_every_kind_fits_a_page_at_readable_size(paper):
     context, inputs = views.views(spec, made, paper, probe=True)
     version = context["versions"][0]
     placed = {p["id"]: p for p in version["problems"]}
-    room = layout.text_box(paper)[1]
+    tw, room = layout.text_box(paper)
     bottom = layout.MARGIN_TOP + room
+
+    def query(source, label):
+        return json.loads(typst.query(source, label, field="value", sys_inputs=inputs, ignore_system_fonts=True))
+
     for template, side in (("sheet.typ.j2", "question_picture"), ("key.typ.j2", "answer_picture")):
         source = templates.render_template(template, context).encode()
-        found = json.loads(typst.query(source, "<probe>", field="value", sys_inputs=inputs, ignore_system_fonts=True))
-        assert len(found) == len(entries)
+        found = query(source, "<probe>")
+        split = [p["id"] for p in version["problems"] if p[side]["mode"] == "split"]
+        assert len(found) == len(entries) + len(split)
         for probe in found:
-            place = placed[probe["id"]][side]
-            assert probe["height"] <= place["content"] + 0.5, (template, probe, place["content"])
+            pid, part = probe["id"].partition("/")[::2]
+            place = placed[pid][side]
+            estimate = place["rest"] if part == "rest" else place["content"]
+            assert probe["height"] <= estimate + 0.5, (template, probe, estimate)
             assert place["breakable"] or probe["height"] <= room, (template, probe)
-            assert place["font"] >= worksheet.MIN_PRINT_PT
-        if template == "sheet.typ.j2":
-            assert not any(p[side]["breakable"] for p in placed.values())
-            [header] = json.loads(typst.query(source, "<header>", field="value", sys_inputs=inputs, ignore_system_fonts=True))
-            words = " ".join(["word."] * 38)
-            assert header["height"] <= layout.header_pt(words, paper), header
-            pages = {probe["id"]: probe["page"] for probe in found}
-            assert len(set(pages.values())) == len(version["pages"])  # the pages the layout planned, no more
-            works = json.loads(typst.query(source, "<work>", field="value", sys_inputs=inputs, ignore_system_fonts=True))
-            assert [w["id"] for w in works] == [p["id"] for p in version["problems"]]
-            for page in version["pages"]:
-                for n, p in enumerate(page):
-                    work = next(w for w in works if w["id"] == p["id"])
-                    assert work["page"] == pages[p["id"]]
-                    assert work["work"] >= p[side]["work"] - 0.5, (p["id"], work, p[side]["work"])
-                    if n == len(page) - 1:  # the page's last working space reaches its foot
-                        assert abs(work["bottom"] - bottom) <= 1.0, (p["id"], work, bottom)
-            for p in version["problems"]:
-                q = p[side]
-                assert q["blank"][0] >= layout.BLANK_PT[0] - 0.01 and q["blank"][1] >= layout.BLANK_PT[1] - 0.01, (p["id"], q)
+        if template == "key.typ.j2":
+            continue
+        [header] = query(source, "<header>")
+        assert header["height"] <= layout.header_pt(" ".join(["word."] * 38), paper), header
+        pages = {probe["id"]: probe["page"] for probe in found}
+        assert len(set(pages.values())) == len(version["pages"])  # the pages the layout planned, no more
+        works = query(source, "<work>")
+        assert [w["id"] for w in works] == [p["id"] for p in version["problems"]]
+        for page in version["pages"]:
+            for n, p in enumerate(page):
+                if p["part"] == "picture":
+                    assert len(page) == 1 and pages[p["id"] + "/rest"] == pages[p["id"]] + 1
+                    continue
+                work = next(w for w in works if w["id"] == p["id"])
+                assert work["page"] == pages[p["id"] + ("/rest" if p["part"] == "rest" else "")]
+                assert work["work"] >= p[side]["work"] - 0.5, (p["id"], work, p[side]["work"])
+                if n == len(page) - 1:  # the page's last working space reaches its foot
+                    assert abs(work["bottom"] - bottom) <= 1.0, (p["id"], work, bottom)
+        problems = {p["id"]: p for p in made[0].problems}
+        for p in version["problems"]:
+            q = p[side]
+            shown = (p["id"], {k: v for k, v in q.items() if k != "picture"})
+            assert not q["breakable"], shown
+            w, h = q["picture"].size_pt
+            floor = worksheet.MIN_PRINT_PT / layout.smallest_font_pt(q["picture"].data)
+            if w * floor <= tw and h * floor <= room - layout.head_pt(problems[p["id"]], tw) - layout.LINE_PT:
+                assert q["font"] >= worksheet.MIN_PRINT_PT, shown
+                assert q["blank"][0] >= layout.BLANK_PT[0] - 0.01 and q["blank"][1] >= layout.BLANK_PT[1] - 0.01, shown
+            else:  # a picture larger than a page at 7 pt: as large as its page allows
+                assert q["mode"] == "split" and q["width"] <= tw + 0.01, shown
 
 
 def test_html_is_one_self_contained_file_per_output(tmp_path):

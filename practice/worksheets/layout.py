@@ -39,6 +39,7 @@ LEAST_WORK_PT = 24.0  # when space is short
 ANSWER_LINE_PT = 150.0  # longest answer line
 PROBLEM_GAP_PT = 18.0  # above a problem
 WORK_GAP_PT = 8.0  # between a problem and its working space
+CONTINUED_PT = 26.0  # a split problem's heading on its second page
 HEADER_PT = 112.0  # a sheet's first-page header: title, name/date/score, the instructions box's frame
 INSTRUCTION_CHAR_PT = 4.7  # a character of the instructions (9.5 pt)
 INSTRUCTION_LINE_PT = 13.5
@@ -138,7 +139,8 @@ def sheet_layout(problem: dict, picture, paper: str, blank=None, room: float | N
     """Where a question picture goes and how large: beside the given values and answer lines ("side") or above
     them ("stacked"), whichever prints it larger (side on a tie), as large as the page allows up to
     SHEET_MAX_SCALE with the problem's least working space below. `blank` is the natural size of the picture's
-    grad blanks. A problem that cannot fit on one page with its text at MIN_PRINT_PT or more is breakable.
+    grad blanks. A problem that cannot fit on one page with its text at MIN_PRINT_PT or more is "split": its
+    picture alone on a page, the rest on the next.
 
     With `room` (pt of a page left), the largest placement that fits there with the picture at least at its
     natural size and its blanks at least BLANK_PT, or None: a problem squeezed onto a page it shares."""
@@ -162,14 +164,24 @@ def sheet_layout(problem: dict, picture, paper: str, blank=None, room: float | N
             return _placement(picture, "stacked", above, head + h * above + below, tw, th, work, blank)
     if room is not None:
         return None
-    return _placement(picture, "stacked", floor, head + h * floor + below, tw, th, LEAST_WORK_PT, blank)
+    # Too tall for one page: the picture on a page of its own, as large as fits (below MIN_PRINT_PT only when
+    # even that page cannot hold it at that size), and the given values, answers and working on the next page.
+    scale = _fit(picture, tw, th - head - LINE_PT, SHEET_MAX_SCALE)  # and a line: "... on the next page"
+    place = _placement(picture, "split", scale, head + h * scale + LINE_PT, tw, th, work_pt(problem), blank)
+    place["rest"] = round(CONTINUED_PT + below, 1)
+    place["breakable"] = False
+    place["height"] = round(place["rest"] + WORK_GAP_PT + place["work"], 1)  # what the next page needs
+    return place
 
 
 def blank_for(placement: dict, blank: tuple[float, float]) -> tuple[float, float] | None:
     """A larger natural blank for a picture whose blanks print smaller than BLANK_PT at its placement; None if
-    they are large enough."""
+    they are large enough, or if the picture is too large for the page at MIN_PRINT_PT already (its text
+    would only shrink further)."""
     printed = placement["blank"]
     if printed is None or (printed[0] >= BLANK_PT[0] - 1e-6 and printed[1] >= BLANK_PT[1] - 1e-6):
+        return None
+    if placement["font"] < MIN_PRINT_PT - 1e-6:
         return None
     grow = [max(1.0, want / got) if got else 2.0 for want, got in zip(BLANK_PT, printed)]
     return tuple(float(int(b * g * BLANK_SLACK) + 1) for b, g in zip(blank, grow))
@@ -208,23 +220,35 @@ def key_layout(problem: dict, answers: list[dict], picture, paper: str) -> dict:
     return _placement(picture, "stacked", scale, head + h * scale + below, tw, th)
 
 
-def pack(placements: list[dict], first_room: float, room: float, squeeze) -> list[list[int]]:
-    """Which problems share a page of a version's sheets (indexes, in order), and where they are placed: each as
-    early as it fits with its least working space, by estimate, at its own size or squeezed onto the page
-    (`squeeze(i, room)`: a smaller placement that fits `room`, or None). A problem too tall for a page starts
-    one of its own, and nothing follows it there. `placements` are the problems' question placements, replaced
-    where a problem is squeezed."""
+def pack(placements: list[dict], first_room: float, room: float, squeeze) -> list[list[tuple[int, str]]]:
+    """Which problems share a page of a version's sheets, in order, as (index, part): part "whole", or for a split
+    problem "picture" (alone on its page) and then "rest" (its given values, answers and working, at the top
+    of the next page). Each problem goes as early as it fits with its least working space, by estimate, at its
+    own size or squeezed onto the page (`squeeze(i, room)`: a smaller placement that fits `room`, or None).
+    `placements` are the problems' question placements, replaced where a problem is squeezed."""
     pages, left = [[]], first_room
+
+    def new_page():
+        nonlocal left
+        if pages[-1]:
+            pages.append([])
+            left = room
+
     for i, place in enumerate(placements):
+        if place["mode"] == "split":
+            new_page()
+            pages[-1].append((i, "picture"))
+            pages.append([(i, "rest")])
+            left = room - PROBLEM_GAP_PT - place["height"]
+            continue
         need = PROBLEM_GAP_PT + place["height"]
-        if pages[-1] and (need > left or place["breakable"]):
-            smaller = None if place["breakable"] else squeeze(i, left - PROBLEM_GAP_PT)
+        if pages[-1] and need > left:
+            smaller = squeeze(i, left - PROBLEM_GAP_PT)
             if smaller is None:
-                pages.append([])
-                left = room
+                new_page()
             else:
                 placements[i] = place = smaller
                 need = PROBLEM_GAP_PT + place["height"]
-        pages[-1].append(i)
-        left = 0.0 if place["breakable"] else left - need  # nothing follows a problem taller than a page
+        pages[-1].append((i, "whole"))
+        left -= need
     return pages

@@ -118,7 +118,7 @@ def version_view(v, paper: str, instructions: str | None) -> dict:
         "points": sum(len(p["answers"]) for p in v.problems),
         "rounding": rounding,
         "problems": problems,
-        "pages": [[problems[i] for i in page] for page in pages],
+        "pages": [[{"part": part, **problems[i]} for i, part in page] for page in pages],
     }
 
 
