@@ -449,3 +449,139 @@ def test_mlp_pictures_box_each_neuron(problems):
         assert len(names) == len(set(names)) and set(names) | inputs == {n["name"] for n in p["nodes"]}
         source = dot_source(p, True)
         assert source.count("subgraph cluster_") == 3 and "hidden neuron h1" in source
+
+
+# ---------------------------------------------------------------- solve reproduces each record's graph
+
+
+@pytest.mark.parametrize("kind", TRAINING)
+def test_solve_reproduces_the_program(problems, kind):
+    from practice.solve import solve_program
+
+    for d in DIFFICULTIES:
+        for p in problems[kind, d][:10]:
+            pairs = [f"{n['name']}={n['data']!r}" for n in p["nodes"] if n["op"] is None and not n.get("constant")]
+            r = solve_program(p["program"], pairs)
+            assert [(n["name"], n["op"], n["inputs"]) for n in r["nodes"]] == [(n["name"], n["op"], n["inputs"]) for n in p["nodes"]]
+            assert all(close(a["data"], b["data"]) and close(a["grad"], b["grad"]) for a, b in zip(r["nodes"], p["nodes"]))
+            assert r["steps"] == p["steps"][: len(r["steps"])]
+
+
+# ---------------------------------------------------------------- the training spec through every exporter
+
+
+@pytest.fixture(scope="module")
+def training_set():
+    from practice.generate import problem_set
+    from practice.spec import choose
+
+    spec = choose("training")
+    return spec, problem_set(spec.entries, spec.seed)
+
+
+def test_the_training_spec_mixes_every_training_kind(training_set):
+    spec, records = training_set
+    assert 35 <= len(records) <= 45
+    assert {(r["kind"], r["difficulty"]) for r in records} == set(CELLS)
+    from practice.spec import choose
+
+    micrograd = choose("micrograd")
+    assert any(e["kind"] == "find_error" for e in micrograd.entries)
+
+
+def test_training_deck_imports_into_anki_and_every_card_shows_its_answer(training_set, tmp_path):
+    from practice import deck
+    from practice.numbers import fmt
+    from test_deck import T0, check_renders, import_package, mistake_lines, open_collection, problem_notes, shown_values
+
+    spec, records = training_set
+    out = tmp_path / "training.apkg"
+    summary = deck.build_deck(spec, out, timestamp=T0)
+    col = open_collection(tmp_path / "col")
+    try:
+        import_package(col, out)
+        assert col.card_count() == summary.cards and check_renders(col) > 0
+        notes = problem_notes(col)
+        assert set(notes) == {r["id"] for r in records}
+        for r in records:
+            cards = {c.ord: c for c in notes[r["id"]].cards()}
+            for i, a in enumerate(r["answers"]):
+                if i not in cards:
+                    continue
+                back = cards[i].answer()
+                assert shown_values(back) == [fmt(a["value"])], (r["id"], a["name"])
+                assert mistake_lines(back) == [f"If you got {fmt(m['value'])}: {m['why']}" for m in a["mistakes"]]
+            assert any(i in cards for i in range(len(r["answers"])))
+            if r["kind"] == "find_error":  # the learner's pass is on the front, line by line
+                front = cards[0].question()
+                assert all(line.split(" = ")[0].split("+=")[0].strip() in front for line in r["learner_pass"])
+    finally:
+        col.close()
+
+
+def test_training_quiz_grades_like_moodle_and_gift(training_set, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from practice import quiz
+    from test_quiz import PART, by_problem, moodle_answers, moodle_grade, name, near_misses, read_gift
+
+    spec, records = training_set
+    out = tmp_path / "training.xml"
+    quiz.build_quiz(spec, out, "moodle", "svg")
+    root = ET.parse(out).getroot()
+    numerical, cloze = by_problem(root, "numerical", records), by_problem(root, "cloze", records)
+    assert sorted(cloze) == list(range(len(records)))
+    for i, r in enumerate(records):
+        got = {name(q).split(" · ")[-1]: q for q in numerical[i]}
+        assert set(got) == {a["name"] for a in r["answers"]}
+        for a in r["answers"]:
+            answers = moodle_answers(got[a["name"]])
+            assert all(moodle_grade(answers, v)[0] == 1.0 for v in near_misses(a["value"], a["tolerance"]))
+            assert all(moodle_grade(answers, m["value"])[0] == 0.0 for m in a["mistakes"])
+        parts = PART.findall(cloze[i][0].find("questiontext/text").text)
+        assert len(parts) >= len(r["answers"])
+    gift = tmp_path / "training.gift"
+    quiz.build_quiz(spec, gift, "gift")
+    found = read_gift(gift.read_text(encoding="utf-8"))
+    assert len(found["questions"]) == sum(len(r["answers"]) for r in records)
+    for q, a in zip(found["questions"], [a for r in records for a in r["answers"]]):
+        assert moodle_grade(q["answers"], a["value"])[0] == 1.0
+        assert all(moodle_grade(q["answers"], m["value"])[0] == 0.0 for m in a["mistakes"])
+
+
+def test_training_worksheet_class_set_builds_with_keys(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out, key = tmp_path / "ws.pdf", tmp_path / "ws-key.pdf"
+    r = subprocess.run([sys.executable, "-m", "practice", "worksheet", "training", "--versions", "2", "-o", str(out),
+                        "--key", str(key)], capture_output=True, text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    assert r.returncode == 0, r.stderr
+    manifest = json.loads(out.with_suffix(".json").read_text())
+    assert len(manifest["versions"]) == 2
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    keys = subprocess.run(["pdftotext", str(key), "-"], capture_output=True, text=True).stdout
+    for words in ("micrograd's MLP", "zero_grad", "max-margin", "went wrong"):
+        assert words in text, words
+    assert "first wrong line" in keys and "no zero_grad" in keys
+
+
+def test_generation_is_deterministic_across_hash_seeds():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    outs = []
+    for hash_seed in ("0", "12345"):
+        env = {**os.environ, "PYTHONPATH": str(root), "PYTHONHASHSEED": hash_seed}
+        r = subprocess.run([sys.executable, "-m", "practice", "problems", "training", "--seed", "7", "--json"],
+                           capture_output=True, cwd=root, env=env)
+        assert r.returncode == 0, r.stderr
+        outs.append(r.stdout)
+    assert outs[0] == outs[1] and len(outs[0]) > 10_000
