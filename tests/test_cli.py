@@ -30,7 +30,7 @@ def test_same_seed_same_bytes_whatever_the_hash_seed():
 def test_problems_json_matches_pytorch_and_spec_mix():
     doc = json.loads(run("problems", "--json").stdout)
     kinds = {p["kind"] for p in doc["problems"]}
-    assert kinds == {"local", "expression", "neuron", "accumulate", "loss", "step", "numeric"}
+    assert kinds >= {"local", "expression", "neuron", "accumulate", "loss", "step", "numeric"}  # and newer kinds
     for p in doc["problems"]:
         oracle = torch_pass(p)
         for n in p["nodes"]:

@@ -233,7 +233,7 @@ def check_problem_cards(col: Collection, problems: list[dict], deck_name: str):
             assert marked_in(media / answer_pic) == mark, (p["id"], answer["name"])
         if whole_pass:
             front, back = cards[PASS_ORD].question(), cards[PASS_ORD].answer()
-            assert "Whole backward pass" in front
+            assert ("Whole backward pass" in front) == all(" " not in a["name"] for a in p["answers"])
             assert shown_values(back) == [fmt(a["value"]) for a in p["answers"]]
             assert len(step_items(back)) == len(p["steps"])
             expected = [
