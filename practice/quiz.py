@@ -107,9 +107,10 @@ def check(spec, out, fmt: str, image_format: str) -> Path:
     return path
 
 
-def _pictures(records, image_format: str):
-    """Every record's (question, answer) pictures, made small; drawn about 50 steps at a time, for the progress
-    bar (on stderr, only on a terminal). The same pictures, in the same order, whatever the steps."""
+def _pictures(records, image_format: str, answers: bool = True):
+    """Every record's (question, answer) pictures, made small (the answer pictures only when `answers`);
+    drawn about 50 steps at a time, for the progress bar (on stderr, only on a terminal). The same
+    pictures, in the same order, whatever the steps."""
     from .draw import pictures
     from .pictures_small import small_pairs
     from .progress import progress
@@ -118,7 +119,7 @@ def _pictures(records, image_format: str):
     with progress(len(records), "Drawing pictures") as bar:
         for i in range(0, len(records), step):
             part = records[i : i + step]
-            out += small_pairs(pictures(part, image_format))
+            out += small_pairs(pictures(part, image_format), answers)
             bar.update(len(part))
     return out
 
@@ -140,7 +141,7 @@ def build_quiz(spec, out, fmt: str = "moodle", image_format: str = "png", max_si
         data = text.encode("utf-8")
         write_bytes(out, data)
         return Summary(out, fmt, len(records), count, 0, 0, None, len(data))
-    pics = _pictures(records, image_format)
+    pics = _pictures(records, image_format, answers=fmt != "qti")  # QTI shows the question pictures only
     if fmt == "qti":
         from .qti import package
 

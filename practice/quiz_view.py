@@ -196,6 +196,7 @@ class View:
     steps: list[str]
     answers: list[Quantity]
     rounding: str = ""
+    find: str = ""  # the record's own "find ..." line: what an answer that is not a grad, step or estimate means
     rows: list[Quantity] = field(default_factory=list)
 
     @property
@@ -232,14 +233,21 @@ def mistakes_of(pid: str, answer: dict) -> list[Mistake]:
     return list(out.values())
 
 
-def text_blocks(question: str, rounding: str = "") -> list[dict]:
-    """The record's question text without its "find ..." line (and the rounding line, which the quiz
-    states beside the answer box), as paragraphs and statement blocks."""
+def question_lines(question: str, rounding: str = "") -> tuple[list[str], str]:
+    """The record's question text without its rounding line (the quiz states it beside the answer box)
+    and without its "find ..." line (each quiz question says what it asks), and that find line."""
     lines = question.split("\n")
     if rounding and lines and lines[-1].strip() == rounding.strip():
         lines.pop()
+    find = ""
     if len(lines) > 1 and lines[-1].startswith("find "):
-        lines.pop()
+        find = lines.pop().strip()
+    return lines, find
+
+
+def text_blocks(question: str, rounding: str = "") -> list[dict]:
+    """The question's lines (question_lines) as paragraphs and statement blocks."""
+    lines, _ = question_lines(question, rounding)
     blocks: list[dict] = []
     for line in lines:
         if line.startswith("  "):
@@ -315,6 +323,7 @@ def view(record: dict) -> View:
         steps=list(record["steps"]),
         answers=answers,
         rounding=rounding,
+        find=question_lines(record["question"], rounding)[1],
     )
     v.rows = pass_rows(record, answers)
     return v
