@@ -585,3 +585,60 @@ def test_generation_is_deterministic_across_hash_seeds():
         assert r.returncode == 0, r.stderr
         outs.append(r.stdout)
     assert outs[0] == outs[1] and len(outs[0]) > 10_000
+
+
+# ---------------------------------------------------------------- the training concept cards' other claims
+
+
+def test_card_zero_grad_forgotten_numbers_in_the_engine_and_pytorch():
+    from engine import Value
+
+    w = Value(2.0, label="w")
+    for _ in range(2):
+        (w * 3).backward()
+    assert w.grad == 6  # two passes without zeroing
+    w.grad = 0.0
+    (w * 3).backward()
+    assert w.grad == 3
+    tw = t(2.0)
+    opt = torch.optim.SGD([tw], lr=0.1)
+    for _ in range(2):
+        (tw * 3).backward()
+    assert tw.grad.item() == 6
+    opt.zero_grad()
+    (tw * 3).backward()
+    assert tw.grad.item() == 3
+
+
+def test_card_layer_always_a_list_against_micrograd():
+    import micrograd.nn as mg
+
+    from engine import Value
+    from engine.nn import MLP, Layer
+
+    assert isinstance(mg.Layer(3, 1)([1.0, 2.0, 3.0]), mg.Value)  # micrograd's quirk
+    with pytest.raises(TypeError):
+        mg.MLP(2, [16, 1, 1])([0.5, -1.0])
+    assert isinstance(Layer(3, 1)([1.0, 2.0, 3.0]), list)
+    out = MLP(2, [16, 1, 1])([0.5, -1.0])
+    assert isinstance(out, Value)
+    out.backward()
+
+
+def test_card_training_iteration_by_hand_in_the_engine_and_pytorch():
+    from practice.kinds.training import model_loss
+
+    loss, unit = model_loss({"w": 1.0, "b": 0.0}, {"x": 2.0}, 0.0, "linear")
+    unit.zero_grad()
+    loss.backward()
+    for p in unit.parameters():
+        p.data -= 0.05 * p.grad
+    assert [p.data for p in unit.parameters()] == pytest.approx([0.6, -0.2])
+    after, _ = model_loss({"w": 0.6, "b": -0.2}, {"x": 2.0}, 0.0, "linear")
+    assert (loss.data, after.data) == (4.0, pytest.approx(1.0))
+    w, b = t(1.0), t(0.0)
+    opt = torch.optim.SGD([w, b], lr=0.05)
+    opt.zero_grad()
+    ((w * 2 + b) ** 2).backward()
+    opt.step()
+    assert (w.item(), b.item()) == pytest.approx((0.6, -0.2)) and ((w * 2 + b) ** 2).item() == pytest.approx(1.0)
