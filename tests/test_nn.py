@@ -348,3 +348,37 @@ def test_moons_hinge_loss_training_reaches_high_accuracy():
     assert history[0][1] < 0.95  # the untrained network is not already right
     assert final_accuracy >= 0.95, (final_accuracy, history[-5:])
     assert final_loss.data < history[0][0] / 3
+
+
+# ---------------------------------------------------------------------------
+# micrograd's interface: Neuron(nin, nonlin), Layer(nin, nout, **kwargs), MLP(nin, nouts)
+
+
+def test_nonlin_flag_as_micrograd_spells_it():
+    assert Neuron(2, False).act == "linear" and not Neuron(2, False).nonlin
+    assert Neuron(2, True, act="relu").act == "relu" and Neuron(2).nonlin
+    assert [n.act for n in Layer(2, 3, nonlin=False).neurons] == ["linear"] * 3
+    assert repr(Neuron(2, act="relu")) == "ReLUNeuron(2)" and repr(Neuron(3, False)) == "LinearNeuron(3)"
+    assert repr(MLP(2, [3, 1], act="relu")) == "MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(3)]]"
+
+
+def test_same_weights_same_numbers_as_pypi_micrograd():
+    """micrograd's MLP (relu hidden layers, linear output) and ours with act="relu" and its weights copied:
+    the same parameters in the same order, the same output and the same grads."""
+    import micrograd.nn as mg
+
+    theirs = mg.MLP(3, [4, 4, 1])
+    ours = MLP(3, [4, 4, 1], act="relu")
+    assert len(theirs.parameters()) == len(ours.parameters()) == 41
+    rng = random.Random(4)
+    for a, b in zip(theirs.parameters(), ours.parameters()):
+        a.data = b.data = rng.uniform(-1, 1)
+    x = [2.0, -1.0, 0.5]
+    out_theirs, out_ours = theirs(x), ours(x)
+    out_theirs.backward()
+    out_ours.backward()
+    assert close(out_theirs.data, out_ours.data)
+    assert all(close(a.grad, b.grad) for a, b in zip(theirs.parameters(), ours.parameters()))
+    theirs.zero_grad()
+    ours.zero_grad()
+    assert all(p.grad == 0 for p in theirs.parameters() + ours.parameters())
