@@ -386,6 +386,98 @@ def test_html_is_one_self_contained_file_per_output(tmp_path):
     assert "Worked steps" not in out.read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="module")
+def html_set(tmp_path_factory):
+    """The bundled spec's class set as HTML, on A4 and on letter, and the all-kinds worksheet (letter)."""
+    folder = tmp_path_factory.mktemp("html")
+    spec = choose(None, default="worksheet")
+    for paper in ("a4", "letter"):
+        worksheet.build_worksheets(spec, 3, folder / f"{paper}.html", None, paper, "html")
+    return folder
+
+
+def _print(html: Path, pdf: Path) -> list[str]:
+    """The page printed by Chromium at its CSS page size: each printed page's text."""
+    from playwright.sync_api import sync_playwright
+    from browser import launch
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page()
+        page.goto(html.as_uri())
+        page.pdf(path=str(pdf), prefer_css_page_size=True)
+        browser.close()
+    return pages(pdf)
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_html_prints_every_problem_whole_with_its_version_code_on_every_page(html_set, paper):
+    """Printed from Chromium: every version starts a page, every page's foot shows its version's code, and each
+    problem's heading, answer lines and working space are on one page (the working space never spills)."""
+    book = json.loads((html_set / f"{paper}.json").read_text(encoding="utf-8"))
+    for name, key in ((f"{paper}.html", False), (f"{paper}-key.html", True)):
+        texts = _print(html_set / name, html_set / f"{name}.pdf")
+        size = PdfReader(str(html_set / f"{name}.pdf")).pages[0].mediabox
+        assert (round(float(size.width)), round(float(size.height))) == ((595, 842) if paper == "a4" else (612, 792))
+        groups = by_version(texts)  # exactly one code on every page
+        assert list(groups) == [v["code"] for v in book["versions"]]
+        if key:
+            continue
+        for v in book["versions"]:
+            group = groups[v["code"]]
+            count = len(v["problems"])
+            for number in range(1, count + 1):
+                heading = re.compile(rf"Problem {number}( \(continued\))? of {count}")
+                where = [i for i, t in enumerate(group) if heading.search(t)]
+                last = group[where[-1]]
+                assert f"Working · Problem {number}" in last, (paper, v["code"], number)
+                for answer in v["problems"][number - 1]["answers"]:
+                    assert answer_marker(answer) in last
+
+
+def test_html_on_a_phone_stacks_the_given_values_under_the_picture(html_set):
+    """At 390 px wide nothing scrolls sideways, and the given values and answer lines sit under the picture;
+    on a desktop a small picture keeps them beside it."""
+    from playwright.sync_api import sync_playwright
+    from browser import launch, no_horizontal_scroll
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        for width, stacked in ((390, True), (1280, False)):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            for name in ("a4.html", "a4-key.html"):
+                page.goto((html_set / name).as_uri())
+                assert no_horizontal_scroll(page), (width, name)
+            page.goto((html_set / "a4.html").as_uri())
+            boxes = page.evaluate("""Array.from(document.querySelectorAll('.layout:not(.stacked)')).map(l => {
+                const img = l.querySelector('img').getBoundingClientRect(), side = l.querySelector('.side').getBoundingClientRect();
+                return [img.bottom, side.top, side.width, img.width];
+            })""")
+            assert boxes, "no picture with its values beside it"
+            for img_bottom, side_top, side_width, img_width in boxes:
+                if stacked:
+                    assert side_top >= img_bottom - 1 and side_width >= 300
+                else:
+                    assert side_top < img_bottom and side_width >= 200
+            page.close()
+        browser.close()
+
+
+def test_html_key_lists_the_mistakes(html_set):
+    import html as markup
+
+    text = markup.unescape((html_set / "a4-key.html").read_text(encoding="utf-8")).replace("\xa0", " ")
+    book = json.loads((html_set / "a4.json").read_text(encoding="utf-8"))
+    seen = 0
+    for problem in book["versions"][0]["problems"]:
+        for answer in problem["answers"]:
+            for mistake in answer["mistakes"]:
+                seen += 1
+                assert mistake["why"] in text
+                assert re.search(rf"If you got (?:\S+ \([a-z]\), )*{re.escape(fmt(mistake['value']))} \([a-z]\)", text)
+    assert seen
+
+
 def test_format_follows_the_output_name(tmp_path):
     assert worksheet.output_format(str(tmp_path / "a.html"), None) == "html"
     assert worksheet.output_format(None, None) == "pdf"

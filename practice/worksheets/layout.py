@@ -252,3 +252,16 @@ def pack(placements: list[dict], first_room: float, room: float, squeeze) -> lis
         pages[-1].append((i, "whole"))
         left -= need
     return pages
+
+
+BROWSER_SLACK = 1.25  # a browser sets a problem's text and tables up to 1.2 times as tall as Typst (Chromium, measured)
+
+
+def print_width(place: dict, paper: str) -> float:
+    """The width a question picture prints at from a browser: narrower than on the PDF where the problem fills
+    most of a page, so that with the browser's taller text it still fits on one."""
+    w, h = place["picture"].size_pt
+    picture = place["width"] * h / w
+    need = place["content"] if place["mode"] == "split" else place["height"]
+    room = text_box(paper)[1] * 0.98 - (need - picture) * BROWSER_SLACK
+    return round(place["width"] * max(0.5, min(1.0, room / picture)), 2)

@@ -111,6 +111,7 @@ def version_view(v, paper: str, instructions: str | None) -> dict:
     pages = layout.pack(placements, first, text_box(paper)[1], squeeze)
     for p, place in zip(problems, placements):
         p["question_picture"] = {**p["question_picture"], **place}
+        p["question_picture"]["print_width"] = layout.print_width(p["question_picture"], paper)
     return {
         "number": v.number,
         "code": v.code,
