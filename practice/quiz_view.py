@@ -240,8 +240,9 @@ def question_lines(question: str, rounding: str = "") -> tuple[list[str], str]:
     if rounding and lines and lines[-1].strip() == rounding.strip():
         lines.pop()
     find = ""
-    if len(lines) > 1 and lines[-1].startswith("find "):
-        find = lines.pop().strip()
+    asks = [i for i, line in enumerate(lines) if line.startswith("find ")]
+    if asks and len(lines) > 1:  # the last one; notes (what log means) may follow it
+        find = lines.pop(asks[-1]).strip()
     return lines, find
 
 

@@ -313,6 +313,10 @@ def test_question_text_states_the_givens(moodle, records):
         for line in givens(records[i]):
             assert line in text
         assert records[i]["rounding"] in text
+    for i, qs in by_problem(moodle["root"], "numerical", records).items():
+        for q in qs:  # each asks one thing, in one "find ..." paragraph, whatever notes follow the record's own
+            text = html.unescape(q.find("questiontext/text").text)
+            assert len(re.findall(r"<p>find ", text)) == 1, (records[i]["id"], text)
 
 
 def test_summary_line(moodle):
