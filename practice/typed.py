@@ -15,16 +15,29 @@ from .numbers import fmt, has_places
 GRADING_FORMAT = "backprop-practice.grading/1"
 
 
+_TIMED = re.compile(r"^(\S+) (?:at|after) (step \d+)(?:, (.+))?$")  # "w.grad at step 2", "w after step 2, no zero_grad"
+
+
 def how_lines(problem: dict, name: str) -> list[str]:
     """The worked step(s) that give answer `name`: the lines that assign or add into it (an accumulated grad
-    has several), else the answer's own worked steps."""
+    has several). For an answer about one step of several ("w after step 2, no zero_grad"), the line of that
+    step (its "step 2:" or "no zero_grad:" prefix) that assigns the value. Empty when no line gives it alone."""
+    steps = problem.get("steps") or []
     own = re.compile(rf"^{re.escape(name)} \+?= ")
-    lines = [line for line in problem.get("steps") or [] if own.match(line)]
+    lines = [line for line in steps if own.match(line)]
     if lines:
         return lines
-    from .deck import steps_for
-
-    return steps_for(problem, name)[-1:]
+    timed = _TIMED.match(name)
+    if not timed:
+        return []
+    target, step, variant = timed.groups()
+    lhs = re.compile(rf"^{re.escape(target)}{'' if target.endswith('.grad') else '(?:[.]new)?'} \+?= ")
+    found = {}
+    for line in steps:
+        prefix, sep, body = line.partition(": ")
+        if sep and lhs.match(body):
+            found.setdefault(prefix, []).append(line)
+    return found.get(variant or step, [])
 
 
 def answer_data(problem: dict, answer: dict) -> dict:

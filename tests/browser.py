@@ -5,6 +5,7 @@ mistake's value, and a number far from everything."""
 import math
 
 from practice.numbers import MINUS, fmt
+from practice.typed import how_lines
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -48,3 +49,25 @@ def candidates(answer: dict) -> list[tuple[str, str]]:
 
 def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+# Kinds whose every answer is made by step lines of its own ("b.grad += ...", "w1.new = ..."); the others
+# (training runs, finding an error) may ask for something no single line gives, and then point to the steps.
+CORE_KINDS = ("local", "expression", "neuron", "accumulate", "loss", "step", "numeric")
+
+
+def number(text: str) -> float:
+    return float(text.replace(MINUS, "-"))
+
+
+def assert_how(verdict, problem: dict, answer: dict) -> None:
+    """A wrong verdict shows the step line(s) that give the key: their results add up to it (within the
+    tolerance); or, only where no line gives it alone, it points to the worked steps."""
+    shown = verdict.locator(".bp-how li").all_inner_texts()
+    assert shown == how_lines(problem, answer["name"])
+    if problem["kind"] in CORE_KINDS:
+        assert shown
+    if shown:
+        assert abs(sum(number(line.rsplit(" = ", 1)[1]) for line in shown) - answer["value"]) <= answer["tolerance"]
+    else:
+        assert "worked steps" in verdict.inner_text()

@@ -125,9 +125,12 @@
         values[answer.name] = box.value;
         save(values);
       });
+      var entry = document.createElement("span");
+      entry.className = "bp-entry";
+      entry.appendChild(box);
+      entry.appendChild(sign);
       row.appendChild(label);
-      row.appendChild(box);
-      row.appendChild(sign);
+      row.appendChild(entry);
       host.appendChild(row);
     });
   }

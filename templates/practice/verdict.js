@@ -18,7 +18,8 @@
     key: "the key is",
     within: "within \u00b1",
     fromStep: "The right value comes from this step:",
-    fromSteps: "The right value is the sum of these contributions (+=):"
+    fromSteps: "The right value is the sum of these contributions (+=):",
+    seeSteps: "The worked steps show how the key is made."
   };
 
   var MINUS = "\u2212";
@@ -96,7 +97,7 @@
     head.appendChild(doc.createTextNode(" \u2014 "));
     head.appendChild(el(doc, "code", "bp-answer-name", answer.name));
     head.appendChild(doc.createTextNode(": " + WORDS.youTyped + " "));
-    head.appendChild(el(doc, "b", "bp-typed", show(typed)));
+    head.appendChild(el(doc, "b", "bp-typed-value", show(typed)));
     head.appendChild(doc.createTextNode("; " + WORDS.key + " "));
     head.appendChild(el(doc, "b", "bp-key", answer.shown));
     if (answer.tolerance_shown) {
@@ -109,7 +110,9 @@
       why.appendChild(el(doc, "span", "bp-mistake-name", v.mistake.name));
       why.appendChild(doc.createTextNode(". " + v.mistake.why));
       host.appendChild(why);
-    } else if (v.kind === "wrong" && answer.how && answer.how.length) {
+    } else if (v.kind === "wrong" && !(answer.how && answer.how.length)) {
+      host.appendChild(el(doc, "p", "bp-how-title", WORDS.seeSteps));
+    } else if (v.kind === "wrong") {
       host.appendChild(el(doc, "p", "bp-how-title", answer.how.length > 1 ? WORDS.fromSteps : WORDS.fromStep));
       var list = el(doc, "ul", "bp-how");
       for (var i = 0; i < answer.how.length; i++) list.appendChild(el(doc, "li", "", answer.how[i]));
