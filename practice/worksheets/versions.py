@@ -3,7 +3,8 @@
 Versions of one set are equivalent: at each position of the spec's mix every version has a problem of the same
 structure (kind, difficulty, leaves, asked answers and so marks, value nodes, worked steps, and ops counted by
 family), so they are equally long and score the same, and differ only in numbers and in ops of one family
-(+ or −, × or ÷, one curve for another). A position's structure is the commonest among a few reference draws;
+(+ or −, × or ÷, one curve for another). Problems are costly to make, so a position whose structure is rare may
+settle, after STRICT_TRIES candidates, for one of the same length and marks whose ops differ in family. A position's structure is the commonest among a few reference draws;
 each version takes, at each position, the first of its candidates with that structure.
 
 Candidate c of position p of a version is position p of the spec's mix made from one set seed: the version's
@@ -16,7 +17,8 @@ from dataclasses import dataclass, field
 
 DISTINCT_TRIES = 50  # re-derive a version's seed at most this often when it repeats an earlier version
 REFERENCE_DRAWS = 24  # draws of a position whose commonest structure every version then matches
-MAX_CANDIDATES = 3000  # candidates tried at a position before settling for the same kind, leaves and marks
+STRICT_TRIES = 64  # candidates tried for the whole structure before settling for the same length and marks
+MAX_CANDIDATES = 400  # candidates tried at a position before settling for the same kind, leaves and marks
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U to misread
 FAMILIES = {"+": "add", "-": "add", "*": "mul", "/": "mul", "**": "power", "neg": "neg", "relu": "relu",
             "tanh": "curve", "sigmoid": "curve", "exp": "curve", "log": "curve"}
@@ -109,20 +111,28 @@ def candidate_seed(seed: int, position: int, candidate: int) -> int:
 
 def equivalent_problems(entries, seed: int, wanted: list[tuple]) -> tuple[list[dict], list[int]]:
     """(problems, the set seed of each) for a version of seed `seed`: at each position the first candidate whose
-    structure is the wanted one; failing that within MAX_CANDIDATES, the first with its loose structure."""
+    structure is the wanted one. Problems are costly to make, so after STRICT_TRIES candidates the first one
+    tried that matches all but the op families (the same length and marks) will do; failing that within
+    MAX_CANDIDATES, the first with the loose structure (kind, difficulty, leaves, answers, marks)."""
     index = _entry_indexes(entries)
     problems, seeds = [], []
     for p, ((entry, i), target) in enumerate(zip(positions(entries), wanted)):
-        fallback = None
+        same_length = same_marks = None
         for c in range(MAX_CANDIDATES):
             s = candidate_seed(seed, p, c)
             problem = problem_at(entry, i, s, index[id(entry)])
-            if structure(problem) == target:
+            found = structure(problem)
+            if found == target:
                 break
-            if fallback is None and loose_structure(problem) == target[:5]:
-                fallback = (problem, s)
+            if same_length is None and found[:7] == target[:7]:
+                same_length = (problem, s)
+            if same_marks is None and found[:5] == target[:5]:
+                same_marks = (problem, s)
+            if c + 1 >= STRICT_TRIES and same_length:
+                problem, s = same_length
+                break
         else:
-            problem, s = fallback or (problem_at(entry, i, seed, index[id(entry)]), seed)
+            problem, s = same_length or same_marks or (problem_at(entry, i, seed, index[id(entry)]), seed)
         problems.append(problem)
         seeds.append(s)
     return problems, seeds
