@@ -1,10 +1,10 @@
 """`train`: one full training iteration in the course's order, zero_grad → forward → loss → backward → update,
 then the loss after the step. Some hard problems take a learning rate that overshoots: the loss goes up."""
 
-from ..record import flatten, listing
+from ..record import listing
 from ..numbers import fmt
 from .common import Draft
-from .training import (STEP_MISTAKES, check, forward_lines, forward_only, grid, model_loss, names, pick, replay, short,
+from .training import (STEP_MISTAKES, check, forward_lines, graph_nodes, grid, model_loss, names, pick, replay, short,
                        step_line, step_rule)
 
 SETUP = {  # input counts, activations, inputs, parameters, targets, learning rates
@@ -36,13 +36,13 @@ def build(rng, difficulty: str) -> Draft:
     model.zero_grad()
     probe.backward()
     new = {p.label: p.data - lr * p.grad for p in model.parameters()}
+    check(all(p.grad != 0 for p in model.parameters()) and short(new.values(), difficulty))
     after_loss, _ = model_loss(new, inputs, y, act)
-    after, _ = flatten(after_loss)
+    after = graph_nodes(after_loss)
     before_value, after_value = probe.data, after_loss.data
-    check(all(p.grad != 0 for p in model.parameters()))
     check((after_value > before_value) == overshoot and after_value != before_value)
     check(all(v == 0 or abs(v) >= 0.01 for v in list(new.values()) + [after_value]))  # hand-sized
-    check(short(list(new.values()) + [n["data"] for n in after], difficulty))
+    check(short([n["data"] for n in after], difficulty))
 
     def finish(by_name):
         answers = [("loss before", by_name["L"]["data"])]
@@ -79,5 +79,5 @@ def build(rng, difficulty: str) -> Draft:
         f"backward pass, and update every parameter with learning rate lr = {fmt(lr)} (p.data −= lr × p.grad); "
         f"then run the forward pass again for the loss after the step."
     )
-    return Draft(loss, p_names, intro, extra={"learning_rate": lr, "after_step": forward_only(after)}, finish=finish,
+    return Draft(loss, p_names, intro, extra={"learning_rate": lr, "after_step": after}, finish=finish,
                  given=x_names + p_names + ["y"], evaluate=evaluate, mistakes=STEP_MISTAKES, lesson=lesson)

@@ -148,6 +148,18 @@ def model_loss(params: dict[str, float], inputs: dict[str, float], y: float, act
     return loss_of(unit, inputs, y), unit
 
 
+def graph_nodes(out: Value, backward: bool = False) -> list[dict]:
+    """A graph's record nodes (record.flatten without the worked steps, and without grads unless `backward`)."""
+    from ..record import name_nodes, node_dicts
+
+    order = out.topo()
+    if backward:
+        out.backward()
+    constants = {id(v) for v in order if not v._prev and not v.label}
+    nodes = node_dicts(order, name_nodes(order), constants)
+    return nodes if backward else forward_only(nodes)
+
+
 def forward_only(nodes: list[dict]) -> list[dict]:
     """A record's nodes without their grads: a forward pass kept for its values."""
     return [{k: v for k, v in n.items() if k not in ("grad", "tolerance")} for n in nodes]

@@ -3,9 +3,9 @@ it, so the number-one beginner bug is felt in numbers: without zeroing, the seco
 both passes' grads."""
 
 from ..numbers import fmt
-from ..record import Shown, flatten
+from ..record import Shown, worked_steps
 from .common import Draft
-from .training import (STEP_MISTAKES, check, forward_lines, forward_only, grid, loss_of, model_unit, names, pick,
+from .training import (STEP_MISTAKES, check, forward_lines, forward_only, graph_nodes, grid, loss_of, model_unit, names, pick,
                        replay, short, step_line, step_rule)
 
 SETUP = {  # activations, input, parameters, target, learning rates
@@ -56,7 +56,7 @@ def build(rng, difficulty: str) -> Draft:
     g1_, p1_, acc, p2_ = two_steps(params, inputs, y, act, lr, zero=False)
     check(all(g1[p] != 0 and g2[p] != 0 and acc[p] != 0 for p in PARAMS))
     check(all(v == 0 or abs(v) >= 0.01 for step in (g2, p2, acc, p2_) for v in step.values()))  # hand-sized
-    second, second_steps = flatten(loss_of(model_unit(p1, act), inputs, y))
+    second = graph_nodes(loss_of(model_unit(p1, act), inputs, y), backward=True)
     check(short(list(p1.values()) + list(p2.values()) + list(acc.values()) + list(p2_.values())
                 + [v for n in second for v in (n["data"], n["grad"])], difficulty))
     loss, _ = loss_of(model_unit(params, act), inputs, y), None
@@ -70,7 +70,7 @@ def build(rng, difficulty: str) -> Draft:
                  (step_line(f"{p}.new", params[p], by_name[p]["grad"], lr, p1[p]) for p in PARAMS)]
         steps.append(f"step 2, with zero_grad(): {' and '.join(f'{p}.grad = 0' for p in PARAMS)} before the backward pass")
         steps += forward_lines(second, prefix="step 2: ")
-        steps += [f"step 2: {line}" for line in second_steps]
+        steps += [f"step 2: {line}" for line in worked_steps(second)]
         steps += [f"step 2: {step_line(f'{p}.new', p1[p], g2[p], lr, p2[p])}" for p in PARAMS]
         for p in PARAMS:
             total = Shown("{} + {}", (g1[p], g2[p]), lambda a, b: a + b, acc[p]).text()
