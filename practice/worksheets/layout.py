@@ -74,20 +74,25 @@ def wrapped(text: str, width: float, char: float = STEP_CHAR_PT, indent: float =
 
 
 def intro(question: str) -> str:
-    """The question's opening sentences: the lines before "Given ..."."""
-    text = []
+    """The question's opening sentences: the lines before "Given ...", as one paragraph; an indented line
+    (a learner's worked pass that a find_error problem shows) keeps a line of its own."""
+    rows: list[str] = []
     for line in question.split("\n"):
         if line.startswith("Given "):
             break
-        text.append(line)
-    return " ".join(text).strip()
+        if line.startswith("  ") or not rows or rows[-1].startswith("  "):
+            rows.append(line)
+        else:
+            rows[-1] += " " + line
+    return "\n".join(row.strip() for row in rows if row.strip())
 
 
 def head_pt(problem: dict, width: float) -> float:
     """Heading, intro and forward-pass line of a problem on the sheet."""
     from ..record import statements
 
-    first = lines([CHAR_PT * (len(word) + 1) for word in intro(problem["question"]).split()], width)
+    first = sum(lines([CHAR_PT * (len(word) + 1) for word in row.split()], width)
+                for row in intro(problem["question"]).split("\n"))
     forward = lines([70.0] + [MATH_CHAR_PT * len(s) + 14 for s in statements(problem["nodes"], pretty=True)], width)
     return HEAD_PT + first * LINE_PT + forward * FORWARD_PT
 
