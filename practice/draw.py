@@ -43,7 +43,7 @@ HIGHLIGHT_FILL = "#ffe08a"  # light amber; a light grey in grayscale, under a th
 MARK_PENWIDTH = "2.5"  # the outline of a marked box, over its 1 pt border
 PNG_DPI = "216"  # 3 px a point: 2 device px per CSS px where cards show pictures at 1.5 px a point
 CELL_PADDING = 2  # pt, inside every cell of a value's box
-BLANK = (30.0, 16.0)  # pt: the least (width, height) of a grad's cell; a blank to write in is this size
+BLANK = (30.0, 17.0)  # pt: the least (width, height) of a grad's cell; a blank to write in is this size
 FIT_SLACK = 3.0  # pt added to a grad's measured width: rounding in viewers and hinting in PNG never make it touch
 
 # Advance widths in em of the characters a shown number is made of (Liberation Sans = Arial = Helvetica;
@@ -407,6 +407,20 @@ def _render_batch(args, fmt, sources) -> list[tuple[bytes | None, str]]:
     return results
 
 
+def _batches(sources: list[str], size: int) -> list[list[str]]:
+    """The sources in order, cut into runs of at most `size` for one dot process each. A graph with clusters gets
+    a process of its own: after another graph in the same process, dot may write its clusters in another order
+    from run to run (its memory layout decides), and the same input must give the same bytes."""
+    batches: list[list[str]] = []
+    for source in sources:
+        alone = "subgraph cluster" in source
+        if alone or not batches or len(batches[-1]) >= size or batches[-1][0].count("subgraph cluster"):
+            batches.append([source])
+        else:
+            batches[-1].append(source)
+    return batches
+
+
 class RenderError(UserError):
     """Some pictures could not be drawn. `results` holds every picture in order, None where one failed;
     `failures` lists (index, name, dot's message)."""
@@ -434,7 +448,7 @@ def render(sources: list[str], fmt: str = "svg", names: list[str] | None = None)
     args = _dot_args(require_dot(), fmt)
     jobs = _jobs(len(sources))
     size = min(BATCH_MAX, math.ceil(len(sources) / jobs))
-    batches = [sources[i : i + size] for i in range(0, len(sources), size)]
+    batches = _batches(sources, size)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         parts = list(pool.map(lambda batch: _render_batch(args, fmt, batch), batches))
     results = [doc for part in parts for doc, _ in part]

@@ -472,6 +472,28 @@ def test_every_picture_of_a_problem_has_one_layout():
             assert marked == expected, (problem["id"], name, marked)
 
 
+def test_dot_finds_every_cell_big_enough():
+    """dot warns "cell size too small for content" when a fixed-size cell can't hold its text: never, in any
+    picture of any kind, question or answer, nor with a worksheet's larger blanks."""
+    import subprocess
+
+    problems = generated_problems()
+    sources = [draw.dot_source(p, a) for p in problems for a in (False, True)]
+    sources += [draw.dot_source(p, False, blank=(57.0, 20.0)) for p in problems[:6]]
+    run = subprocess.run(["dot", "-Tsvg", "-o", "/dev/null"], input="\n".join(sources), capture_output=True, text=True)
+    assert run.returncode == 0 and run.stderr == "", run.stderr[:300]
+
+
+def test_graphs_with_clusters_give_the_same_bytes_in_any_batch():
+    """A graph with clusters is drawn by a dot process of its own: after another graph, dot may order its
+    clusters differently from run to run."""
+    boxed = one(EXPRESSION, groups=[{"name": "left", "nodes": ["a", "b", "e"]}, {"name": "right", "nodes": ["c", "d"]}])
+    sources = [draw.dot_source(EXPRESSION, False), draw.dot_source(boxed, True), draw.dot_source(boxed, False)]
+    assert draw._batches(sources, 200) == [[sources[0]], [sources[1]], [sources[2]]]
+    assert draw._batches([sources[0]] * 3, 2) == [[sources[0]] * 2, [sources[0]]]
+    assert draw.render(sources) == [draw.render([s])[0] for s in sources]
+
+
 FIT_JS = """() => {
   const bad = [];
   for (const svg of document.querySelectorAll('svg')) {
