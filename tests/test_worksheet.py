@@ -102,8 +102,10 @@ def test_sheet_has_title_header_instructions_and_given_values(built):
     for version in built["manifest"]["versions"]:
         texts = groups[version["code"]]
         first = flat(texts[0])
-        for word in (title, "Name", "Date", "Score", "Instructions", "4 decimal places"):
+        for word in (title, "Name", "Date", "Score", "Instructions"):
             assert word in first
+        rounding = {p["rounding"] for p in version["problems"]}  # the record's rule, stated once
+        assert len(rounding) == 1 and flat(norm(rounding.pop())) in first
         points = sum(len(p["answers"]) for p in version["problems"])
         assert f"/ {points}" in first
         whole = norm("\n".join(texts))
