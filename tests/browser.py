@@ -60,14 +60,32 @@ def number(text: str) -> float:
     return float(text.replace(MINUS, "-"))
 
 
-def assert_how(verdict, problem: dict, answer: dict) -> None:
-    """A wrong verdict shows the step line(s) that give the key: their results add up to it (within the
-    tolerance); or, only where no line gives it alone, it points to the worked steps."""
-    shown = verdict.locator(".bp-how li").all_inner_texts()
-    assert shown == how_lines(problem, answer["name"])
+READ_VERDICTS = """() => Object.fromEntries([...document.querySelectorAll("[data-verdict-for]")].map(e => [
+  e.getAttribute("data-verdict-for"),
+  {verdict: e.getAttribute("data-verdict"), text: e.innerText, how: [...e.querySelectorAll(".bp-how li")].map(li => li.innerText)}
+]))"""
+
+
+def read_verdicts(page) -> dict:
+    """{"<problem id>/<answer name>": {"verdict", "text", "how"}} for every verdict element on the page, in one call."""
+    return page.evaluate(READ_VERDICTS)
+
+
+def assert_verdict(shown: dict, problem: dict, answer: dict, expected: str) -> None:
+    """One answer's verdict element: its hook; a named mistake shows its why; a wrong number shows the step
+    line(s) that give the key, whose results add up to it (within the tolerance), or, only where no line
+    gives it alone, points to the worked steps."""
+    assert shown["verdict"] == expected, (problem["id"], answer["name"], shown)
+    if expected.startswith("mistake:"):
+        why = next(m["why"] for m in answer["mistakes"] if m["name"] == expected[len("mistake:"):])
+        assert why in shown["text"]
+    if expected != "wrong":
+        return
+    assert shown["how"] == how_lines(problem, answer["name"])
     if problem["kind"] in CORE_KINDS:
-        assert shown
-    if shown:
-        assert abs(sum(number(line.rsplit(" = ", 1)[1]) for line in shown) - answer["value"]) <= answer["tolerance"]
+        assert shown["how"]
+    if shown["how"]:
+        total = sum(number(line.rsplit(" = ", 1)[1]) for line in shown["how"])
+        assert abs(total - answer["value"]) <= answer["tolerance"]
     else:
-        assert "worked steps" in verdict.inner_text()
+        assert "worked steps" in shown["text"]
