@@ -718,3 +718,6 @@ def test_default_output_name_and_same_seed_same_bytes(tmp_path):
     r = run("quiz", "worksheet", "--format", "qti", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "worksheet-quiz.zip").is_file() and "QTI" in r.stdout
+    first = (tmp_path / "worksheet-quiz.zip").read_bytes()
+    r = run("quiz", "worksheet", "--format", "qti", cwd=tmp_path)  # another process, another hash seed
+    assert (tmp_path / "worksheet-quiz.zip").read_bytes() == first
