@@ -8,7 +8,6 @@ steps; Next moves on. Progress (right first time, per kind and per op) is kept i
 Texts, markup, styles and scripts are in templates/practice; this module only gathers the problems.
 """
 
-import base64
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -31,25 +30,13 @@ class Summary(NamedTuple):
 
 @lru_cache(maxsize=None)
 def _env():
-    import jinja2
+    """The card templates' Jinja environment (the same << >> delimiters; its loader has templates/practice, where
+    the card script and verdict.js live too), with a filter for inline pictures."""
+    from .deck import _env as card_env
+    from .worksheets.templates import data_uri
 
-    from .resources import templates_dir
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir() / "practice")),
-        variable_start_string="<<",
-        variable_end_string=">>",
-        block_start_string="<%",
-        block_end_string="%>",
-        comment_start_string="<#",
-        comment_end_string="#>",
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["data_uri"] = lambda pic: "data:image/svg+xml;base64," + base64.b64encode(pic.data).decode("ascii")
+    env = card_env().overlay()
+    env.filters["data_uri"] = data_uri
     return env
 
 
