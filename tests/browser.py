@@ -4,6 +4,9 @@ mistake's value, and a number far from everything."""
 
 import math
 
+import pytest
+from playwright.sync_api import sync_playwright
+
 from practice.numbers import MINUS, fmt
 from practice.typed import how_lines
 
@@ -12,6 +15,15 @@ CHROMIUM = "/usr/bin/chromium"
 
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for a test module (import this fixture into the module)."""
+    with sync_playwright() as pw:
+        b = launch(pw)
+        yield b
+        b.close()
 
 
 def key_text(value: float, style: int) -> str:

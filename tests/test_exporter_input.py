@@ -32,6 +32,12 @@ CASES = [
     (["quiz", "-o", ""], "-o needs a file name"),
     (["quiz", "-o", "missing/q.xml"], "does not exist"),
     (["quiz", "--seed", "1.5"], "--seed"),
+    (["practice", "nope.yaml"], "not found"),
+    (["practice", "-o", "page.htm"], ".html"),
+    (["practice", "-o", "page.pdf"], ".html"),
+    (["practice", "-o", ""], "-o needs a file name"),
+    (["practice", "-o", "missing/page.html"], "does not exist"),
+    (["practice", "--seed", "x"], "--seed"),
 ]
 
 

@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
-from playwright.sync_api import sync_playwright
 
-from browser import CORE_KINDS, assert_verdict, candidates, key_text, launch, no_horizontal_scroll, number, read_verdicts
+from browser import browser, CORE_KINDS, assert_verdict, candidates, key_text, no_horizontal_scroll, number, read_verdicts
 from practice import deck
 from practice.generate import make_problem, problem_set
 from practice.kinds import KINDS
@@ -63,14 +62,6 @@ def collection(tmp_path_factory):
         cards.setdefault(card.note()["Id"], []).append(card)
     yield {"col": col, "keys": keys, "cards": cards, "media": Path(col.media.dir())}
     col.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        b = launch(pw)
-        yield b
-        b.close()
 
 
 def wrap(html: str, ordinal: int, night: str = "") -> str:
