@@ -6,9 +6,10 @@
   at level 9, with dot's resolution kept in a pHYs chunk. Same pixels size, so the same natural size.
   A picture with colours far from that palette (a future drawing style) gets an adaptive palette of up
   to 256 colours instead, so nothing ever looks wrong.
-- SVG: dot's document rewritten without comments, DOCTYPE, titles, ids and classes, with the usual font
-  declared once on the root, default attributes left out and coordinates to 0.1 pt (0.2 px at the
-  pictures' 144 dpi); the width and height in pt stay first on <svg> (draw.size_pt reads them).
+- SVG: dot's document rewritten without comments, DOCTYPE, titles, ids, classes and empty texts, with paint
+  that every shape of a kind (or three shapes or more) share said once in a <style>, the usual font
+  declared once on the root, default attributes left out and coordinates to 0.1 pt (a thirtieth of a
+  millimetre); the width and height in pt stay first on <svg> (draw.size_pt reads them).
 
 Both are pure functions of the input bytes: the same picture always gives the same small picture, named
 by its content hash like every other picture.
@@ -128,29 +129,46 @@ def _attribute(name: str, value: str, root_font: dict) -> str | None:
     return value
 
 
-def _write(el, out: list[str], root_font: dict, shared: dict) -> None:
+def _attrs(el, root_font: dict, shared: dict) -> list[tuple[str, str]]:
+    """The (name, value) pairs an element keeps: less ids, defaults, the root's font and its tag's shared paint."""
     tag = _local(el.tag)
-    if tag == "title":
-        return
-    attrs = []
     styled = shared.get(tag, {})
+    kept = []
     for key, value in el.attrib.items():
         name = key if not key.startswith("{") else ("xlink:" if key.startswith("{" + XLINK_NS) else "") + _local(key)
         if styled.get(name) == value:
             continue
-        kept = _attribute(name, value, root_font)
-        if kept is not None:
-            attrs.append(f" {name}={quoteattr(kept)}")
+        value = _attribute(name, value, root_font)
+        if value is not None:
+            kept.append((name, value))
+    return kept
+
+
+def _paint(attrs: list[tuple[str, str]]) -> tuple:
+    return tuple((n, v) for n, v in attrs if n in _CLASSED)
+
+
+def _write(el, out: list[str], root_font: dict, shared: dict, classes: dict) -> None:
+    tag = _local(el.tag)
+    if tag == "title":
+        return
+    attrs = _attrs(el, root_font, shared)
     if tag == "g" and not attrs:  # a group that only carried an id: its children stand alone
         for child in el:
-            _write(child, out, root_font, shared)
+            _write(child, out, root_font, shared, classes)
         return
     inner: list[str] = []
-    if el.text and el.text.strip() and tag == "text":
+    if tag == "text":
+        if not (el.text and el.text.strip()):
+            return  # a text of spaces alone draws nothing
         inner.append(escape(el.text))
+    name = classes.get(_paint(attrs)) if tag not in ("svg", "g", "text") else None
+    if name:
+        attrs = [("class", name)] + [(n, v) for n, v in attrs if n not in _CLASSED]
     for child in el:
-        _write(child, inner, root_font, shared)
-    out.append(f"<{tag}{''.join(attrs)}>{''.join(inner)}</{tag}>" if inner else f"<{tag}{''.join(attrs)}/>")
+        _write(child, inner, root_font, shared, classes)
+    text = "".join(f" {n}={quoteattr(v)}" for n, v in attrs)
+    out.append(f"<{tag}{text}>{''.join(inner)}</{tag}>" if inner else f"<{tag}{text}/>")
 
 
 def small_svg(data: bytes) -> bytes:
@@ -174,23 +192,44 @@ def small_svg(data: bytes) -> bytes:
     for name, value in root_font.items():
         head.append(f" {name}={quoteattr(_DECIMAL.sub(_short, value) if name == 'font-size' else value)}")
     shared = _shared_paint(root)
-    dropped = {**root_font}
+    classes = _paint_classes(root, root_font, shared)
     body: list[str] = []
     for child in root:
-        _write(child, body, dropped, shared)
+        _write(child, body, root_font, shared, classes)
     style = "".join(f"{tag}{{{';'.join(f'{k}:{v}' for k, v in sorted(props.items()))}}}" for tag, props in sorted(shared.items()))
+    style += "".join(f".{name}{{{';'.join(f'{k}:{v}' for k, v in paint)}}}" for paint, name in classes.items())
     head.append(">")
     if style:
         head.append(f"<style>{style}</style>")
     return ("".join(head) + "".join(body) + "</svg>\n").encode("utf-8")
 
 
-_PAINT = ("fill", "stroke")
+_CLASSED = ("fill", "stroke", "stroke-width")  # said by a class when the same set recurs
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,6}|[a-z]+")
+_WIDTH = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def _paint_classes(root, root_font: dict, shared: dict) -> dict[tuple, str]:
+    """{(fill, stroke, stroke-width pairs): class name} for a set of paint attributes that at least three
+    shapes carry (dot's arrowheads: fill, stroke and width alike): one CSS rule, and class="a" on each.
+    Names in first-use order, so the same document always gets the same classes."""
+    counts: Counter = Counter()
+    order: list[tuple] = []
+    for el in root.iter():
+        if _local(el.tag) in ("svg", "g", "title", "text"):
+            continue
+        paint = _paint(_attrs(el, root_font, shared))
+        if len(paint) >= 2 and all(_COLOUR.fullmatch(v) if n != "stroke-width" else _WIDTH.fullmatch(v) for n, v in paint):
+            if paint not in counts:
+                order.append(paint)
+            counts[paint] += 1
+    wanted = [p for p in order if counts[p] >= 3]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return {paint: letters[i] for i, paint in enumerate(wanted[: len(letters)])}
 
 
 def _shared_paint(root) -> dict[str, dict[str, str]]:
-    """{tag: {fill or stroke: colour}} for a paint every element of that tag sets to the same colour:
+    """{tag: {fill, stroke or stroke-width: value}} for a paint every element of that tag sets alike:
     said once in a <style> rule instead of on every element (a rule for the tag is exact when no element
     of it differs). Text is left alone."""
     values: dict[str, dict[str, set]] = {}
@@ -198,14 +237,15 @@ def _shared_paint(root) -> dict[str, dict[str, str]]:
         tag = _local(el.tag)
         if tag in ("svg", "g", "title", "text"):
             continue
-        for name in _PAINT:
+        for name in _CLASSED:
             values.setdefault(tag, {}).setdefault(name, set()).add(el.get(name))
     shared = {}
     for tag, props in values.items():
         for name, found in props.items():
             if len(found) == 1:
                 value = next(iter(found))
-                if value is not None and _COLOUR.fullmatch(value) and value != "transparent":
+                valid = _WIDTH if name == "stroke-width" else _COLOUR
+                if value is not None and valid.fullmatch(value) and value != "transparent":
                     shared.setdefault(tag, {})[name] = value
     return shared
 

@@ -414,9 +414,9 @@ def test_small_svg_draws_the_same_shapes_and_text(drawn):
         small = pictures_small.small(pic)
         assert len(small.data) < len(pic.data) * 0.6 and small.size_pt == pic.size_pt
         before, after = ET.fromstring(pic.data), ET.fromstring(small.data)
-        for tag in ("polygon", "polyline", "path", "ellipse", "text"):
+        for tag in ("polygon", "polyline", "path", "ellipse"):
             assert len(before.findall(f".//{svg}{tag}")) == len(after.findall(f".//{svg}{tag}")), tag
-        words = [[(t.text or "").strip() for t in doc.iter(f"{svg}text")] for doc in (before, after)]
+        words = [[(t.text or "").strip() for t in doc.iter(f"{svg}text") if (t.text or "").strip()] for doc in (before, after)]
         assert words[0] == words[1]  # a text of spaces alone shows nothing: it may go
         assert after.get("viewBox") == before.get("viewBox")
 
