@@ -48,6 +48,7 @@ class Summary:
     size: int
     parts: list[tuple[Path, int]] = field(default_factory=list)  # (path, bytes) when split
     max_size: int | None = None
+    stale: list[Path] = field(default_factory=list)  # files of an earlier run beside the new ones
 
     @property
     def questions(self) -> int:
@@ -159,6 +160,7 @@ def build_quiz(spec, out, fmt: str = "moodle", image_format: str = "png", max_si
                       sum(len(d) for d, _ in parts), max_size=max_size)
     if len(parts) == 1:
         write_bytes(out, parts[0][0])
+        summary.stale = _stale_parts(out, 1)
         return summary
     paths = [part_path(out, i + 1) for i in range(len(parts))]
     with atomic_paths(paths) as temps:
@@ -168,7 +170,17 @@ def build_quiz(spec, out, fmt: str = "moodle", image_format: str = "png", max_si
             except OSError as exc:
                 raise UserError(f"cannot write {tmp.name}: {exc.strerror or exc}") from None
     summary.parts = [(p, len(d)) for p, (d, _) in zip(paths, parts)]
+    summary.stale = ([out] if out.exists() else []) + _stale_parts(out, len(parts) + 1)
     return summary
+
+
+def _stale_parts(out: Path, first: int) -> list[Path]:
+    """OUT-part<first>.xml, OUT-part<first+1>.xml, ... that exist: left by an earlier, bigger run."""
+    found, i = [], first
+    while part_path(out, i).exists():
+        found.append(part_path(out, i))
+        i += 1
+    return found
 
 
 # ---------------------------------------------------------------- the command
@@ -219,5 +231,10 @@ def command(spec, seed, fmt, image_format, max_size, out):
     check(chosen, path, fmt, image_format)
     summary = build_quiz(chosen, path, fmt, image_format, limit if fmt == "moodle" else None)
     click.echo(summary.line())
+    if summary.stale:  # never removed: they are the teacher's files; but importing them too would duplicate questions
+        names = ", ".join(p.name for p in summary.stale)
+        one = len(summary.stale) == 1
+        click.echo(f"note: {names} {'is' if one else 'are'} from an earlier run, not part of this quiz: "
+                   f"do not import {'it' if one else 'them'}", err=True)
     if fmt == "gift":  # after the work, so an error is still the only line on stderr
         click.echo("note: GIFT carries no pictures; the questions state every given value and statement instead", err=True)

@@ -368,6 +368,19 @@ def test_the_bundled_quiz_fits_a_stock_upload_limit_in_png_and_svg(tmp_path):
             assert "parts" in r.stdout and all(p.name in r.stdout for p in made)
 
 
+def test_files_of_an_earlier_run_are_named_not_removed(tmp_path):
+    out = tmp_path / "w.xml"
+    r = run("quiz", "worksheet", "--max-size", "300KB", "-o", str(out))
+    assert r.returncode == 0 and r.stderr == "" and not out.exists()
+    parts = sorted(tmp_path.glob("w-part*.xml"))
+    assert len(parts) >= 2
+    r = run("quiz", "worksheet", "-o", str(out))  # fits in one file now: the parts stay, and are named
+    assert r.returncode == 0 and out.is_file() and all(p.exists() for p in parts)
+    assert len(r.stderr.strip().splitlines()) == 1 and all(p.name in r.stderr for p in parts) and "earlier run" in r.stderr
+    r = run("quiz", "worksheet", "--max-size", "300KB", "-o", str(out))
+    assert "w.xml is from an earlier run" in r.stderr
+
+
 def test_a_limit_too_small_for_one_question_is_one_line_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
