@@ -220,7 +220,7 @@ def command(spec, seed, fmt, image_format, max_size, out):
     from .spec import choose
 
     if max_size is not None and fmt != "moodle":
-        raise UserError(f"--max-size applies to --format moodle only (GIFT is text, and a QTI zip goes to Canvas whole)")
+        raise UserError("--max-size applies to --format moodle only (GIFT is text, and a QTI zip goes to Canvas whole)")
     limit = parse_size(max_size) if max_size is not None else DEFAULT_MAX_SIZE
     chosen = choose(spec, seed=seed)
     if out is not None and not out.strip():

@@ -1,49 +1,26 @@
-"""The `quiz` command: Moodle XML and GIFT read back and checked against the JSON answer keys, with
-Moodle's own import and grading rules (qformat_xml, qformat_gift, the cloze parser, qtype_numerical)."""
+"""The `quiz` command: Moodle XML read back and checked against the JSON answer keys, with Moodle's own
+import and grading rules (tests/moodle_rules.py: qformat_xml, the cloze parser, qtype_numerical); parts
+under a size limit; category paths; the command's errors."""
 
 import base64
 import copy
 import html
-import io
 import math
-import os
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from moodle_rules import (PART, PART_START, PLUGINFILE, ROW, givens, moodle_answers, moodle_grade, near_misses,
+                          one_line_error, run, significant)
 from practice import draw, pictures_small, quiz, quiz_moodle, quiz_view
 from practice.errors import UserError
 from practice.generate import problem_set
 from practice.spec import choose
 
-ROOT = Path(__file__).resolve().parents[1]
 SPEC, SEED = "micrograd", 11  # every kind at every difficulty the lesson mix has
-
-# Moodle's own patterns (question/type/multianswer): a cloze part, and the numbers it accepts.
-PART = re.compile(r"\{(\d*):NUMERICAL:=([^:}]+):([^}]+)\}")
-PART_START = re.compile(r"\{([0-9]*):(NUMERICAL|NM|MULTICHOICE|MC|SHORTANSWER|SA|MW)[A-Z_]*:")
-ROW = re.compile(r"<tr><td>(.*?)</td><td>=</td><td[^>]*>(.*?)</td>")
-PLUGINFILE = re.compile(r'@@PLUGINFILE@@/([^"\'\s<>]+)')
-
-
-def run(*args, cwd=ROOT, path=None):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    if path is not None:
-        env["PATH"] = path
-    return subprocess.run([sys.executable, "-m", "practice", *args], capture_output=True, text=True, cwd=cwd, env=env)
-
-
-def one_line_error(r):
-    assert r.returncode != 0
-    assert r.stdout == ""
-    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
-    return r.stderr
 
 
 # ---------------------------------------------------------------- Moodle XML
@@ -90,42 +67,6 @@ def test_category_comes_first(moodle):
     assert first.find("category/text").text == "$course$/top/Backprop Practice: micrograd"
     info = first.find("info/text").text
     assert f"backprop-practice quiz {SPEC} --seed {SEED}" in info
-
-
-def moodle_answers(q):
-    """A numerical question's answers as Moodle imports them (qformat_xml: in file order, fraction / 100)."""
-    return [
-        {
-            "fraction": float(a.get("fraction")) / 100,
-            "text": a.find("text").text,
-            "tolerance": float(a.find("tolerance").text),
-            "feedback": html.unescape(a.find("feedback/text").text or ""),
-        }
-        for a in q.findall("answer")
-    ]
-
-
-def moodle_grade(answers, value):
-    """qtype_numerical_question::get_matching_answer with qtype_numerical_answer's nominal tolerance: the
-    first answer whose [answer − t, answer + t] holds the value, t = tolerance + 1e-14 × max(1, |answer|)
-    (PHP's precision 14). Returns (fraction, feedback); no match is (0, None)."""
-    for a in answers:
-        key = float(a["text"])
-        t = a["tolerance"] + 10**-14 * max(1, abs(key))
-        if key - t <= value <= key + t:
-            return a["fraction"], a["feedback"]
-    return 0.0, None
-
-
-def significant(text):
-    """Significant figures of a plain decimal number as written."""
-    digits = text.lstrip("-").replace(".", "").lstrip("0")
-    return len(digits.rstrip("0")) if "." in text else len(digits)
-
-
-def near_misses(value, tolerance):
-    """Answers a careful learner may type: the key moved by up to 99% of the tolerance either way."""
-    return [value + f * tolerance for f in (-0.99, -0.5, 0, 0.5, 0.99)]
 
 
 def test_one_numerical_question_per_answer_with_value_and_tolerance(moodle, records):
@@ -302,11 +243,6 @@ def test_general_feedback_holds_the_worked_steps(moodle, records):
                     assert step in feedback
 
 
-def givens(r):
-    """The question's lines a quiz must state: all but the "find ..." line and the rounding rule."""
-    return [line.strip() for line in r["question"].split("\n") if line.strip() not in ("", r["rounding"]) and not line.startswith("find ")]
-
-
 def test_question_text_states_the_givens(moodle, records):
     for i, (q,) in by_problem(moodle["root"], "cloze", records).items():
         text = html.unescape(q.find("questiontext/text").text)
@@ -395,55 +331,6 @@ def test_sizes_read_as_php_counts_them():
     for bad in ("", "0", "-1MB", "2GB", "two"):
         with pytest.raises(UserError, match="--max-size"):
             quiz.parse_size(bad)
-
-
-# ---------------------------------------------------------------- small pictures
-
-
-@pytest.fixture(scope="module")
-def drawn(records):
-    return {fmt: [p for pair in draw.pictures(records[:12], fmt) for p in pair] for fmt in ("png", "svg")}
-
-
-def test_small_png_is_a_4_bit_palette_image_with_the_same_pixels_to_the_eye(drawn):
-    from PIL import Image, ImageChops, ImageStat
-
-    for pic in drawn["png"]:
-        small = pictures_small.small(pic)
-        assert small.name != pic.name and small.name.endswith(".png") and len(small.data) < len(pic.data) / 2
-        assert small.size_pt == pic.size_pt
-        assert small.data[24:26] == bytes([4, 3])  # IHDR: bit depth 4, colour type 3 (palette)
-        before = Image.open(io.BytesIO(pic.data)).convert("L")
-        after = Image.open(io.BytesIO(small.data)).convert("L")
-        diff = ImageChops.difference(before, after)
-        assert ImageStat.Stat(diff).mean[0] < 2  # on a 0-255 scale
-        assert sum(diff.histogram()[40:]) == 0  # no pixel off by more than a sixth of the range
-        assert pictures_small.small(pic) == small  # the same bytes every time
-
-
-def test_small_svg_draws_the_same_shapes_and_text(drawn):
-    svg = "{http://www.w3.org/2000/svg}"
-    for pic in drawn["svg"]:
-        small = pictures_small.small(pic)
-        assert len(small.data) < len(pic.data) * 0.6 and small.size_pt == pic.size_pt
-        before, after = ET.fromstring(pic.data), ET.fromstring(small.data)
-        for tag in ("polygon", "polyline", "path", "ellipse"):
-            assert len(before.findall(f".//{svg}{tag}")) == len(after.findall(f".//{svg}{tag}")), tag
-        words = [[(t.text or "").strip() for t in doc.iter(f"{svg}text") if (t.text or "").strip()] for doc in (before, after)]
-        assert words[0] == words[1]  # a text of spaces alone shows nothing: it may go
-        assert after.get("viewBox") == before.get("viewBox")
-
-
-def test_a_picture_in_other_colours_gets_its_own_palette():
-    from PIL import Image
-
-    image = Image.new("RGB", (40, 20), (255, 255, 255))
-    for x in range(40):
-        image.putpixel((x, 10), (0, 120, 255))  # blue: far from the greys and the amber
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    small = Image.open(io.BytesIO(pictures_small.small_png(buffer.getvalue()))).convert("RGB")
-    assert small.getpixel((5, 10)) == (0, 120, 255) and small.getpixel((5, 2)) == (255, 255, 255)
 
 
 # ---------------------------------------------------------------- escaping in Moodle XML
@@ -547,128 +434,6 @@ def test_tiny_answers_are_refused_and_tiny_grads_are_shown_not_asked(records):
         quiz_view.view(bad)
 
 
-# ---------------------------------------------------------------- GIFT
-
-
-SPECIAL = set("~=#{}:\\")
-TAG = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f])+)\]")  # qformat_gift::extract_idnumber_and_tags_from_comment
-
-
-def read_gift(text):
-    """Questions back out of GIFT, the way Moodle's importer (qformat_gift::readquestion) reads them:
-    blocks between blank lines, // comment lines set apart (their [tag:...] tokens are the tags), escapes
-    swapped for placeholders, ::name::, the first {...} as the answer, #### general feedback, then for a
-    numerical question the answers split on =, each with an optional %weight% and a #feedback."""
-    marks = {c: chr(0xE001 + i) for i, c in enumerate(":#={}~n")}
-    found = {"category": None, "questions": []}
-    for block in re.split(r"\n[ \t]*\n", text):
-        comments = "\n".join(line for line in block.split("\n") if line.strip().startswith("//"))
-        lines = [line for line in block.split("\n") if not line.strip().startswith("//")]
-        t = "\n".join(lines).strip()
-        if not t:
-            continue
-        t = t.replace("\\\\", "\ue000")
-        for c, mark in marks.items():
-            t = t.replace("\\" + c, mark)
-        t = t.replace("\ue000", "\\")
-
-        def post(s):
-            for c, mark in marks.items():
-                s = s.replace(mark, "\n" if c == "n" else c)
-            return s.strip()
-
-        if t.startswith("$CATEGORY:"):
-            found["category"] = t[len("$CATEGORY:"):].strip()
-            continue
-        assert t.startswith("::")
-        end = t.index("::", 2)
-        title, t = post(t[2:end]), t[end + 2:].strip()
-        start, finish = t.index("{"), t.index("}")
-        assert finish == len(t) - 1  # the answer block ends the question
-        answer, qtext = t[start + 1:finish].strip(), t[:start]
-        assert answer.startswith("#")
-        answer, _, feedback = answer[1:].partition("####")
-        assert "~" not in answer  # no catch-all wrong answer
-        answers = []
-        for part in answer.split("="):
-            part = part.strip()
-            if not part:
-                continue
-            weight = re.match(r"%(-*[0-9]{1,2}(?:\.[0-9]*)?)%", part)
-            fraction = float(weight.group(1)) / 100 if weight else 1.0
-            part = part[weight.end():] if weight else part
-            value_tol, _, why = part.partition("#")
-            value, tol = value_tol.split(":")
-            answers.append({"fraction": fraction, "text": value.strip(), "tolerance": float(tol), "feedback": post(why)})
-        assert qtext.startswith("[plain]")
-        found["questions"].append({
-            "title": title, "text": post(qtext[len("[plain]"):]), "answers": answers,
-            "feedback": post(feedback), "tags": [m.replace("\\]", "]").strip() for m in TAG.findall(comments)],
-        })
-    return found
-
-
-@pytest.fixture(scope="module")
-def gift_file(tmp_path_factory):
-    out = tmp_path_factory.mktemp("gift") / "quiz.gift"
-    summary = quiz.build_quiz(choose(SPEC, seed=SEED), out, "gift")
-    return out.read_text(encoding="utf-8"), summary
-
-
-def test_gift_answers_and_titles_match_the_answer_keys(gift_file, records):
-    text, summary = gift_file
-    found = read_gift(text)
-    assert found["category"] == "$course$/top/Backprop Practice: micrograd"
-    expected = [(r, a) for r in records for a in r["answers"]]
-    assert len(found["questions"]) == len(expected) == summary.numerical
-    for q, (r, a) in zip(found["questions"], expected):
-        assert r["id"] in q["title"] and a["name"] in q["title"]
-        first = q["answers"][0]
-        assert first["fraction"] == 1.0 and first["tolerance"] == a["tolerance"]
-        assert abs(float(first["text"]) - a["value"]) <= a["tolerance"] / 100
-        for value in near_misses(a["value"], a["tolerance"]):
-            assert moodle_grade(q["answers"], value)[0] == 1.0
-        assert len(q["answers"]) - 1 == len(a["mistakes"])
-        for m in a["mistakes"]:
-            fraction, feedback = moodle_grade(q["answers"], m["value"])
-            assert fraction == 0.0 and m["why"] in feedback
-        for line in givens(r):  # answerable without a picture
-            assert line in q["text"]
-        assert r["rounding"] in q["text"]
-        for step in r["steps"]:
-            assert step in q["feedback"]
-        assert q["tags"] == ["backprop-practice", r["kind"], r["difficulty"], "one-answer"]
-    assert summary.pictures == 0 and "no pictures" in summary.line()
-
-
-def test_gift_questions_are_one_block_each(gift_file):
-    text, _ = gift_file
-    for block in re.split(r"\n[ \t]*\n", text.strip()):
-        code = [line for line in block.split("\n") if not line.startswith("//")]
-        assert len(code) in (0, 1, 2)  # the header comments, $CATEGORY, or title+text then answer
-
-def _unescaped_specials(out):
-    bad, i = [], 0
-    while i < len(out):
-        if out[i] == "\\":
-            assert i + 1 < len(out) and out[i + 1] in SPECIAL | {"n"}
-            i += 2
-            continue
-        if out[i] in SPECIAL or out[i] in "\r\n":
-            bad.append(out[i])
-        i += 1
-    return bad
-
-
-@settings(max_examples=300)
-@given(st.text(alphabet=st.sampled_from(list("~=#{}:\\n\r\n ab−×²")) | st.characters(), max_size=60))
-def test_gift_escape_leaves_no_special_character_bare(text):
-    out = quiz_moodle.gift_escape(text)
-    assert _unescaped_specials(out) == []
-    assert quiz_moodle.gift_unescape(out) == text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-
 # ---------------------------------------------------------------- the command
 
 
@@ -734,3 +499,4 @@ def test_default_output_name_and_same_seed_same_bytes(tmp_path):
     first = (tmp_path / "worksheet-quiz.zip").read_bytes()
     r = run("quiz", "worksheet", "--format", "qti", cwd=tmp_path)  # another process, another hash seed
     assert (tmp_path / "worksheet-quiz.zip").read_bytes() == first
+
