@@ -8,12 +8,10 @@ and tolerance as shown elsewhere, and the worked step(s) that give the right val
 
 import json
 import re
-from functools import lru_cache
 
 from .numbers import fmt, has_places
 
 GRADING_FORMAT = "backprop-practice.grading/1"
-
 
 _TIMED = re.compile(r"^(\S+) (?:at|after) (step \d+)(?:, (.+))?$")  # "w.grad at step 2", "w after step 2, no zero_grad"
 
@@ -69,14 +67,6 @@ def script_json(doc) -> str:
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return text.replace("{{", "{ {").replace("}}", "} }")
-
-
-@lru_cache(maxsize=None)
-def script(name: str) -> str:
-    """A script from templates/practice (verdict.js, card.js, page.js), as text."""
-    from .resources import templates_dir
-
-    return (templates_dir() / "practice" / name).read_text(encoding="utf-8")
 
 
 def grading_field(problem: dict) -> str:
