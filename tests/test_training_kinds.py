@@ -523,7 +523,19 @@ def test_training_quiz_grades_like_moodle_and_gift(training_set, tmp_path):
     import xml.etree.ElementTree as ET
 
     from practice import quiz
-    from test_quiz import PART, by_problem, moodle_answers, moodle_grade, name, near_misses, read_gift
+    from moodle_rules import PART, moodle_answers, moodle_grade, near_misses, read_gift
+
+    def name(q):
+        return q.find("name/text").text
+
+    def by_problem(root, kind, records):
+        """{problem index: [questions of that type]}, matched by the problem id in each question's name."""
+        out = {}
+        for q in root.findall("question"):
+            if q.get("type") == kind:
+                (i,) = [i for i, r in enumerate(records) if r["id"] in name(q)]
+                out.setdefault(i, []).append(q)
+        return out
 
     spec, records = training_set
     out = tmp_path / "training.xml"
