@@ -5,7 +5,7 @@ from ..record import listing
 from ..numbers import fmt
 from .common import Draft
 from .training import (STEP_MISTAKES, check, forward_lines, graph_nodes, grid, model_loss, names, pick, replay, short,
-                       step_line, step_rule)
+                       step_line, learner_step)
 
 SETUP = {  # input counts, activations, inputs, parameters, targets, learning rates
     "easy": ([1], ["linear"], grid(-3, 3, 1), grid(-3, 3, 1), grid(-3, 3, 1), [0.05, 0.1, 0.01]),
@@ -58,9 +58,7 @@ def build(rng, difficulty: str) -> Draft:
         return answers, steps, asked
 
     def evaluate(nodes, r, mistake):
-        worked = replay(nodes, r, mistake)
-        rule = step_rule(mistake, lr, r)
-        stepped = {p: rule(*worked[p]) for p in p_names}
+        worked, stepped = learner_step(nodes, p_names, lr, r, mistake)
         redone = replay(nodes, r, None, data=stepped)
         values = {"loss before": worked["L"][0], "loss after": redone["L"][0]}
         values.update({f"{p}.grad": worked[p][1] for p in p_names})

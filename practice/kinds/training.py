@@ -10,10 +10,10 @@ from ..grade import exact, work
 from ..numbers import MINUS, fmt, has_places
 from ..record import Shown
 from .common import Redraw
+from .neuron import STEP_MISTAKES
 
 # The most decimals a written number may have, per difficulty (hard: the lesson's ops, no limit).
 PLACES = {"easy": 1, "medium": 2, "hard": None}
-STEP_MISTAKES = ["no-update", "wrong-direction", "lr-forgotten"]
 
 
 def pick(rng, values):
@@ -102,6 +102,14 @@ def step_line(name: str, old: float, grad: float, lr: float, new: float, grad_te
     """`w.new = w.data − lr × w.grad = 2 − 0.1 × 4 = 1.6`, numbers printed so they give the printed result."""
     numbers = Shown(f"{{}} {MINUS} {fmt(lr)} × {{}}", (old, grad), lambda d, g: d - lr * g, new)
     return f"{name} = {name.split('.')[0]}.data {MINUS} lr × {grad_text or name.split('.')[0] + '.grad'} = {numbers.text()} = {fmt(new)}"
+
+
+def learner_step(nodes: list[dict], params: list[str], lr: float, r, mistake: str | None, data: dict | None = None):
+    """A learner's backward pass (rounded with r, bent by a graph mistake) and gradient-descent step (bent by
+    a step mistake): (worked {name: (data, grad)}, the new values {param: value})."""
+    worked = replay(nodes, r, mistake, data)
+    rule = step_rule(mistake, lr, r)
+    return worked, {p: rule(*worked[p]) for p in params}
 
 
 def replay(nodes: list[dict], r=exact, mistake: str | None = None, data: dict | None = None) -> dict:

@@ -6,7 +6,7 @@ from ..numbers import fmt
 from ..record import Shown, worked_steps
 from .common import Draft
 from .training import (STEP_MISTAKES, check, forward_lines, forward_only, graph_nodes, grid, loss_of, model_unit, names, pick,
-                       replay, short, step_line, step_rule)
+                       replay, short, step_line, step_rule, learner_step)
 
 SETUP = {  # activations, input, parameters, target, learning rates
     "easy": (["linear"], grid(-3, 3, 1), grid(-3, 3, 1), grid(-3, 3, 1), [0.05, 0.1]),
@@ -82,8 +82,7 @@ def build(rng, difficulty: str) -> Draft:
 
     def evaluate(nodes, r, mistake):
         rule = step_rule(mistake, lr, r)
-        first = replay(nodes, r, mistake)
-        after1 = {p: rule(*first[p]) for p in PARAMS}
+        first, after1 = learner_step(nodes, PARAMS, lr, r, mistake)
         again = replay(nodes, r, mistake, data=after1)
         grads2 = {p: again[p][1] for p in PARAMS}
         summed = {p: r(first[p][1] + grads2[p]) for p in PARAMS}
