@@ -219,5 +219,7 @@ def gift(spec, records: list[dict], meta: dict) -> tuple[str, int]:
     """The GIFT file and its number of questions."""
     views = [view(r) for r in records]
     items = [{"q": v, "a": a, "tags": tags(v, "one-answer")} for v in views for a in v.answers]
-    text = env("text").get_template("quiz/quiz.gift.j2").render(category=category(spec), meta=meta, items=items)
+    environment = env("text")
+    environment.filters.setdefault("gift", gift_escape)
+    text = environment.get_template("quiz/quiz.gift.j2").render(category=category(spec), meta=meta, items=items)
     return text, len(items)

@@ -94,10 +94,8 @@ def cloze_safe(value):
 @functools.cache
 def env(kind: str):
     """The Jinja2 environment for "html" (autoescaped, and every value through cloze_safe), "xml"
-    (autoescaped) or "text" (no escaping; the GIFT template calls the `gift` filter itself)."""
+    (autoescaped) or "text" (no escaping; practice/quiz_moodle.py adds the `gift` filter its template calls)."""
     import jinja2
-
-    from .quiz_moodle import gift_escape
 
     options = {"html": {"autoescape": True, "finalize": cloze_safe}, "xml": {"autoescape": True}, "text": {"autoescape": False}}
     environment = jinja2.Environment(
@@ -108,7 +106,7 @@ def env(kind: str):
         keep_trailing_newline=True,
         **options[kind],
     )
-    environment.filters.update(gift=gift_escape, oneline=one_line)
+    environment.filters.update(oneline=one_line)
     return environment
 
 
@@ -275,13 +273,11 @@ def completion_order(nodes: list[dict]) -> list[dict]:
 
 
 def node_tolerance(record: dict, node: dict, name: str) -> float:
-    """The tolerance for a grad the record does not ask for: the node's own (the grading record), or,
-    for records made before it existed, the generator's rule."""
-    if isinstance(node.get("tolerance"), (int, float)) and node["tolerance"] > 0:
-        return float(node["tolerance"])
-    from . import generate
-
-    return generate.tolerance(float(node["grad"]), record["difficulty"], name)
+    """The tolerance for a grad the record does not ask for: the node's own (practice/grade.py sets it)."""
+    value = node.get("tolerance")
+    if isinstance(value, (int, float)) and math.isfinite(value) and value > 0:
+        return float(value)
+    raise UserError(f"problem {record['id']}: {name} has no tolerance in the record; make the problems again with this version")
 
 
 def pass_rows(record: dict, answers: list[Quantity]) -> list[Quantity]:
