@@ -12,6 +12,8 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Every Debian package the code or the tests run, as package:command (the command that shows it is installed).
 # Adding one is one word here.
 APT_PACKAGES := graphviz:dot poppler-utils:pdftotext chromium:chromium
+# Another apt-get at work (unattended upgrades, a second checkout): wait up to 10 minutes for its lock.
+APT_WAIT     := -o DPkg::Lock::Timeout=600
 
 .PHONY: demo test setup packages bench clean
 
@@ -30,7 +32,7 @@ setup: packages $(VENV)/.installed
 packages:
 	@missing="$(foreach p,$(APT_PACKAGES),$$(command -v $(word 2,$(subst :, ,$(p))) >/dev/null || echo $(word 1,$(subst :, ,$(p)))))"; \
 	missing=$$(echo $$missing); \
-	[ -z "$$missing" ] || { echo "installing $$missing"; $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; }
+	[ -z "$$missing" ] || { echo "installing $$missing"; $(SUDO) apt-get $(APT_WAIT) update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get $(APT_WAIT) install -y -qq $$missing; }
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
