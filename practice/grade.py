@@ -265,6 +265,30 @@ def check_hand_work(nodes: list[dict], output_grad: float) -> None:
                     raise Unfair(f"a contribution of {n['name']} is too small to round")
 
 
+def _replays(replay, strict: bool) -> list:
+    """What each rounding learner gets. A learner whose rounding makes a number 0 and then divides by it
+    can't work the problem: a generated problem is redrawn; a learner's own program (not strict) is graded
+    from the learners who can, or from the key alone."""
+    out = []
+    for r in LEARNERS.values():
+        try:
+            result = replay(r)
+        except (ArithmeticError, ValueError):
+            if strict:
+                raise Unfair("rounding as stated makes the problem unworkable") from None
+            continue
+        if all(math.isfinite(v) for v in _numbers(result)):
+            out.append(result)
+        elif strict:
+            raise Unfair("rounding as stated makes a number overflow")
+    return out
+
+
+def _numbers(result: dict):
+    for v in result.values():
+        yield from (v if isinstance(v, tuple) else (v,))
+
+
 def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: float, evaluate, mistakes: list[str],
            strict: bool = True) -> tuple[list[dict], dict[str, float]]:
     """The record's answers (with tolerance and mistakes) and each non-constant node's grad tolerance.
@@ -277,9 +301,9 @@ def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: flo
     keys = dict(answers)
     if strict and not all(hand_sized(v) for v in keys.values()):
         raise Unfair("an answer is too small to round")
-    learned = [evaluate(r, None) for r in LEARNERS.values()]
+    learned = _replays(lambda r: evaluate(r, None), strict)
     tolerances = {name: tolerance_from(key, [abs(w[name] - key) for w in learned]) for name, key in keys.items()}
-    worked = [work(nodes, output_grad, r) for r in LEARNERS.values()]
+    worked = _replays(lambda r: work(nodes, output_grad, r), strict)
     node_tolerances = {
         n["name"]: tolerance_from(n["grad"], [abs(w[n["name"]][1] - n["grad"]) for w in worked])
         for n in nodes if not n.get("constant")
