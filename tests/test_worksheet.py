@@ -707,6 +707,9 @@ def test_a_signal_while_typesetting_leaves_no_file_and_no_child(tmp_path, to, si
     proc = subprocess.Popen(
         [sys.executable, "-m", "practice", "worksheet", "--versions", "60", "-o", str(tmp_path / "c.pdf")],
         cwd=tmp_path, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # as at a terminal: a test run started in the background (`make test &`) has SIGINT ignored, which the tool
+        # rightly keeps ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     for _ in range(100):  # until a typesetting child runs
         children = subprocess.run(["pgrep", "-f", "-s", str(proc.pid), "import json, sys, typst"],
