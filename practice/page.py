@@ -101,6 +101,7 @@ def build_page(spec, out_path) -> Summary:
     from .atomic import atomic_path, check_writable
     from .draw import pictures, require_dot
     from .generate import problem_set
+    from .pictures_small import small_pairs
 
     out_path = Path(out_path)
     if out_path.suffix.lower() != ".html":
@@ -113,7 +114,7 @@ def build_page(spec, out_path) -> Summary:
         )
     require_dot()
     problems = problem_set(spec.entries, spec.seed)
-    text = render_page(spec, problems, pictures(problems, "svg"))
+    text = render_page(spec, problems, small_pairs(pictures(problems, "svg")))  # compact SVG: the same drawings
     data = text.encode("utf-8")
     with atomic_path(out_path) as tmp:
         tmp.write_bytes(data)
