@@ -104,7 +104,9 @@ def _h(text) -> str:
         if unicodedata.category(c) in ("Cc", "Cs"):
             c = "\ufffd"  # control characters and lone surrogates: Graphviz refuses them
         out.append(c if c.isalnum() or c in _PLAIN else f"&#{ord(c)};")
-    return "".join(out)
+    # dot reads escapes such as \N and \E (the node's name) after entities, even in HTML labels: a doubled
+    # backslash is one backslash
+    return "".join(out).replace("&#92;", "&#92;&#92;")
 
 
 def _number(x) -> str:

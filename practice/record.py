@@ -133,7 +133,8 @@ def contributions(node: dict, by_name: dict[str, dict]):
         return [
             (x["name"], f"{o}.grad / {data(y)}", Shown("{} / {}", (g, yd), lambda a, b: a / b, g / yd), g / yd),
             (y["name"], f"{MINUS}{data(x)} / {data(y)}² × {o}.grad",
-             Shown(f"{MINUS}{{}} / {{}}² × {{}}", (xd, yd, g), lambda a, b, c: -a / b**2 * c, -xd / yd**2 * g), -xd / yd**2 * g),
+             Shown(f"{MINUS}{{}} / {{}}² × {{}}", (xd, yd, g), lambda a, b, c: -a / b / b * c, -xd / yd / yd * g),
+             -xd / yd / yd * g),  # as the engine computes it: yd**2 alone can overflow or underflow
         ]
     (x,) = ins
     n, xd = x["name"], x["data"]
