@@ -9,9 +9,11 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Every Debian package the code or the tests run, as package:command (the command that shows it is installed).
-# Adding one is one word here.
-APT_PACKAGES := graphviz:dot poppler-utils:pdftotext chromium:chromium
+# Every Debian package the code or the tests run, as package:command (the command, or for a package without
+# one a file, that shows it is installed). Adding one is one word here. fonts-liberation2 is the font the
+# pictures are laid out in (graphviz only recommends it, and a machine set to skip recommends lacks it).
+APT_PACKAGES := graphviz:dot poppler-utils:pdftotext chromium:chromium \
+                fonts-liberation2:/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf
 # Another apt-get at work (unattended upgrades, a second checkout): wait up to 10 minutes for its lock.
 APT_WAIT     := -o DPkg::Lock::Timeout=600
 
@@ -30,7 +32,7 @@ setup: packages $(VENV)/.installed
 
 # The packages whose command is missing, installed with one apt-get (via sudo when not root); none missing, no apt-get.
 packages:
-	@missing="$(foreach p,$(APT_PACKAGES),$$(command -v $(word 2,$(subst :, ,$(p))) >/dev/null || echo $(word 1,$(subst :, ,$(p)))))"; \
+	@missing="$(foreach p,$(APT_PACKAGES),$$(command -v $(word 2,$(subst :, ,$(p))) >/dev/null || test -e $(word 2,$(subst :, ,$(p))) || echo $(word 1,$(subst :, ,$(p)))))"; \
 	missing=$$(echo $$missing); \
 	[ -z "$$missing" ] || { echo "installing $$missing"; $(SUDO) apt-get $(APT_WAIT) update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get $(APT_WAIT) install -y -qq $$missing; }
 
