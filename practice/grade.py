@@ -177,7 +177,6 @@ def work(nodes: list[dict], output_grad: float = 1.0, r=exact, mistake: str | No
     grads = {n["name"]: 0.0 for n in nodes}
     out = nodes[-1]["name"]
     grads[out] = 1.0 if mistake == "upstream-forgotten" else float(output_grad)
-    received: dict[str, int] = {}
     for n in reversed(nodes):
         if not n["op"]:
             continue
@@ -189,7 +188,6 @@ def work(nodes: list[dict], output_grad: float = 1.0, r=exact, mistake: str | No
                 grads[name] = contribution
             else:
                 grads[name] = r(grads[name] + contribution)
-            received[name] = received.get(name, 0) + 1
     return {name: (values[name], grads[name]) for name in values}
 
 
@@ -202,22 +200,13 @@ def contributions_per_node(nodes: list[dict]) -> dict[str, int]:
 
 
 def applicable(nodes: list[dict], output_grad: float) -> list[str]:
-    """The graph mistakes that can change something in this graph."""
+    """The graph mistakes that can change something in this graph: an op's slip where the op appears (the
+    catalogue's `applies`), overwriting where a value gets more than one contribution, the upstream
+    gradient left out where it is not 1."""
     ops = {n["op"] for n in nodes if n["op"]}
-    about = {"sign-slip": "-", "wrong-operand": "*", "tanh-forgotten": "tanh", "tanh-from-input": "tanh",
-             "power-rule": "**", "division-rule": "/", "exp-rule": "exp", "relu-rule": "relu", "log-rule": "log",
-             "sigmoid-rule": "sigmoid"}
-    names = []
-    for name in GRAPH_MISTAKES:
-        if name == "overwrite":
-            ok = any(c > 1 for c in contributions_per_node(nodes).values())
-        elif name == "upstream-forgotten":
-            ok = output_grad != 1
-        else:
-            ok = about[name] in ops
-        if ok:
-            names.append(name)
-    return names
+    reused = any(c > 1 for c in contributions_per_node(nodes).values())
+    about = {"reuse": reused, "upstream": output_grad != 1}
+    return [name for name in GRAPH_MISTAKES if about.get(catalogue()[name].applies, catalogue()[name].applies in ops)]
 
 
 def graph_answers(nodes: list[dict], asked: list[str], output_grad: float, r=exact, mistake=None) -> dict[str, float]:
