@@ -86,27 +86,26 @@ def _question(draft: Draft, nodes: list[dict], asked_text: str, rounding: str) -
     start = "" if draft.output_grad != 1 else f", starting from {nodes[-1]['name']}.grad = 1"
     lines.append(f"find {asked_text}{start}.")
     ops = {n["op"] for n in nodes}
-    lines += [text for op, text in definitions().items() if op in ops]
+    lines += [text for op, text in grade.definitions().items() if op in ops]
     lines.append(rounding)
     return "\n".join(lines)
 
 
-def definitions() -> dict[str, str]:
-    """op -> the sentence a question adds when the op appears (log's base, σ's formula)."""
-    return {op: " ".join(text.split()) for op, text in grade.texts("definitions").items()}
-
-
-def grade_draft(draft: Draft, nodes: list[dict], answers, strict: bool = True):
-    """(graded answers, node tolerances) from practice.grade, or Unfair."""
+def grade_draft(draft: Draft, nodes: list[dict], answers, strict: bool = True) -> list[dict]:
+    """The graded answers from practice.grade (each non-constant node gains its grad's tolerance), or Unfair."""
     def evaluate(r, mistake):
         if draft.evaluate:
             return draft.evaluate(nodes, r, mistake)
         return grade.graph_answers(nodes, draft.asked, draft.output_grad, r, mistake)
 
     if strict:
-        grade.check_hand_work(nodes, draft.output_grad)
+        grade.check_hand_work(nodes)
     mistakes = draft.mistakes + grade.applicable(nodes, draft.output_grad)
-    return grade.assess(nodes, answers, draft.output_grad, evaluate, mistakes, strict=strict)
+    graded, node_tolerances = grade.assess(nodes, answers, draft.output_grad, evaluate, mistakes, strict=strict)
+    for n in nodes:
+        if n["name"] in node_tolerances:
+            n["tolerance"] = node_tolerances[n["name"]]
+    return graded
 
 
 def make_problem(kind: str, difficulty: str, seed: int) -> dict:
@@ -129,14 +128,11 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
         if not _acceptable(nodes, answers, difficulty, draft.zero_ok, draft.places):
             continue
         try:
-            graded, node_tolerances = grade_draft(draft, nodes, answers)
+            graded = grade_draft(draft, nodes, answers)
         except grade.Unfair:
             continue
         if draft.lesson and not draft.lesson(graded):
             continue
-        for n in nodes:
-            if n["name"] in node_tolerances:
-                n["tolerance"] = node_tolerances[n["name"]]
         rounding = grade.rounding_rule(kind)
         record = {
             "id": problem_id(kind, difficulty, seed),

@@ -87,10 +87,17 @@ def catalogue() -> dict[str, Mistake]:
     return {name: Mistake(name, entry["why"].strip(), entry["applies"]) for name, entry in texts("mistakes").items()}
 
 
+@functools.cache
 def rounding_rule(kind: str) -> str:
     """The sentence that tells a learner how to round, for a kind (or the default)."""
     texts_ = texts("rounding")
     return " ".join(texts_.get(kind, texts_["default"]).split())
+
+
+@functools.cache
+def definitions() -> dict[str, str]:
+    """op -> the sentence a question adds when the op appears (log's base, σ's formula)."""
+    return {op: " ".join(text.split()) for op, text in texts("definitions").items()}
 
 
 def why(name: str, answer: str) -> str:
@@ -240,7 +247,7 @@ def tolerance_from(key: float, errors: list[float]) -> float:
     return _round_up(max(FLOOR, SAFETY * worst, 0.0001 * abs(key)))
 
 
-def check_hand_work(nodes: list[dict], output_grad: float) -> None:
+def check_hand_work(nodes: list[dict]) -> None:
     """Every value a learner writes (data, grad, local derivative, contribution) is 0 or hand-sized."""
     for n in nodes:
         if not (hand_sized(n["data"]) and hand_sized(n["grad"])):
