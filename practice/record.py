@@ -59,7 +59,7 @@ def node_dicts(order: list[Value], names: dict[int, str], constants: set[int]) -
     return out
 
 
-SUPERSCRIPT = str.maketrans("0123456789-.\u2212", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207b\u00b7\u207b")
+SUPERSCRIPT = str.maketrans("0123456789\u2212", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207b")
 
 
 _POWER = re.compile(r"\*\*\(?(-?[0-9.]+)\)?")
@@ -72,8 +72,9 @@ def pretty_program(text: str) -> str:
 
 
 def power_text(base: str, k: float) -> str:
-    """base², base³, base⁻¹: exponents as superscripts, one notation for people everywhere."""
-    return f"{base}{fmt(k).translate(SUPERSCRIPT)}"
+    """base², base³, base⁻¹: whole exponents as superscripts, one notation for people everywhere; a
+    fractional one as base^(0.5) (a superscript point would read as a product, · being ×)."""
+    return f"{base}{fmt(k).translate(SUPERSCRIPT)}" if float(k).is_integer() else f"{base}^({fmt(k)})"
 
 
 class Shown:
