@@ -181,3 +181,15 @@ def test_a_solved_program_is_graded_like_a_generated_problem():
     # every product takes its own input's value: d.grad = 4, e.grad = 4, a.grad = 2 × 4 = 8
     assert [(m["name"], m["value"]) for m in answers["a.grad"]["mistakes"]] == [("wrong-operand", 8.0)]
     assert all("tolerance" in n for n in p["nodes"])
+
+
+def test_a_fractional_power_prints_so_that_solve_reads_it_back():
+    """Whole powers print as superscripts (a², b⁻¹); a fractional one as a^(0.5), never with a superscript point."""
+    from practice.record import power_text
+    from practice.solve import solve_program
+
+    assert power_text("a", 2) == "a²" and power_text("b", -1) == "b⁻¹" and power_text("a", 0.5) == "a^(0.5)"
+    p = solve_program("L = a**0.5 * a**2", ["a=4"])
+    assert all("·" not in line for line in p["steps"])
+    again = solve_program("L = a^(0.5) × a²", ["a=4"])
+    assert again["answers"][0]["value"] == p["answers"][0]["value"]
