@@ -6,6 +6,8 @@ graph is about 370 pt wide: it prints at full size on A4 and fits a phone when s
 For - and / the two edges in are labelled (+ and −; num and den), so the order of the inputs shows.
 The question picture leaves every grad blank except the output's given one; the answer picture
 fills them all and marks the ones the problem asks for with a thick border and a tint.
+A record's `groups` (an MLP's neurons, a batch's examples) are drawn as tables, a row per value
+(tables.py), so that a network fits a page and a phone: the graph then runs between the tables.
 """
 
 import hashlib
@@ -15,7 +17,6 @@ import re
 import shutil
 import struct
 import subprocess
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
@@ -23,33 +24,16 @@ from typing import NamedTuple
 import graphviz
 
 from . import numbers
+from .labels import (BLANK, FONT, FONT_SIZE, HIGHLIGHT_FILL, INK, MARK_PENWIDTH, PNG_DPI, SMALL_FONT_SIZE, SVG_FONT_FAMILY,
+                     escape, grad_cell, node_id, number, value_label)
 from .atomic import check_writable, write_bytes
 from .errors import UserError
+from .tables import group_tables
 
 INSTALL_HINT = (
     "Graphviz is needed to draw the graph pictures but its `dot` program is not on PATH: "
     "apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) or conda install graphviz"
 )
-
-# The font dot lays the text out with, and the one every picture names: Liberation Sans (Debian's
-# fonts-liberation2, which the Makefile installs) has Arial's and Helvetica's advance widths, so a viewer
-# that draws the SVG with any of the three fills the boxes exactly as dot measured them.
-FONT = "Liberation Sans"
-SVG_FONT_FAMILY = "Liberation Sans,Arial,Helvetica,sans-serif"
-FONT_SIZE = "10"
-SMALL_FONT_SIZE = "9"
-INK = "black"
-HIGHLIGHT_FILL = "#ffe08a"  # light amber; a light grey in grayscale, under a thick border that carries the mark
-MARK_PENWIDTH = "2.5"  # the outline of a marked box, over its 1 pt border
-PNG_DPI = "216"  # 3 px a point: 2 device px per CSS px where cards show pictures at 1.5 px a point
-CELL_PADDING = 2  # pt, inside every cell of a value's box
-BLANK = (30.0, 17.0)  # pt: the least (width, height) of a grad's cell; a blank to write in is this size
-FIT_SLACK = 3.0  # pt added to a grad's measured width: rounding in viewers and hinting in PNG never make it touch
-
-# Advance widths in em of the characters a shown number is made of (Liberation Sans = Arial = Helvetica;
-# regular and bold agree on these), and of the word "given"; anything else counts as a full em.
-_EM = {**dict.fromkeys("0123456789", 0.556), ".": 0.278, " ": 0.278, numbers.MINUS: 0.584, "-": 0.333,
-       "g": 0.556, "i": 0.222, "v": 0.5, "e": 0.556, "n": 0.556}
 
 OP_LABELS = {
     "+": "+",
@@ -88,34 +72,6 @@ class Picture(NamedTuple):
 # ---------------------------------------------------------------- DOT text
 
 
-def node_id(name: str, prefix: str = "n_") -> str:
-    """A DOT identifier from a node name: letters and digits kept, anything else (even _) as _<hex>_."""
-    return prefix + "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):x}_" for c in str(name))
-
-
-_PLAIN = frozenset(" .,:;+-*/=()_" + numbers.MINUS)
-
-
-def _h(text) -> str:
-    """Text for an HTML-like label: anything but letters, digits and a few plain signs as &#N;.
-    (Graphviz's label parser fails on some characters that are harmless in HTML, such as ']'.)"""
-    out = []
-    for c in str(text):
-        if unicodedata.category(c) in ("Cc", "Cs"):
-            c = "\ufffd"  # control characters and lone surrogates: Graphviz refuses them
-        out.append(c if c.isalnum() or c in _PLAIN else f"&#{ord(c)};")
-    # dot reads escapes such as \N and \E (the node's name) after entities, even in HTML labels: a doubled
-    # backslash is one backslash
-    return "".join(out).replace("&#92;", "&#92;&#92;")
-
-
-def _number(x) -> str:
-    try:
-        return numbers.fmt(float(x))
-    except (TypeError, ValueError) as exc:
-        raise UserError(f"cannot draw the number {x!r}: {exc}") from None
-
-
 def _check(problem: dict) -> tuple[list[dict], str]:
     pid = problem.get("id", "?")
     nodes = problem.get("nodes")
@@ -148,52 +104,8 @@ def _op_label(node: dict) -> str:
         k = node.get("exponent")
         if k is None:
             raise UserError(f"node {node['name']}: ** without an exponent")
-        return "^" + _number(k)
+        return "^" + number(k)
     return OP_LABELS[node["op"]]
-
-
-def _text_width(text: str, size: float) -> float:
-    return size * sum(_EM.get(c, 1.0) for c in text)
-
-
-def _grad_cell(grad: str, output: bool, blank: tuple[float, float]) -> tuple[int, int]:
-    """(width, height) in pt of a value's grad cell, the same in the question and every answer picture (so
-    they share one layout): room for the grad in bold, and "given" beside the output's, never under `blank`."""
-    size = float(FONT_SIZE)
-    need = _text_width(grad, size)
-    if output:
-        need += _text_width(" ", size) + _text_width("given", float(SMALL_FONT_SIZE))
-    width = max(blank[0], need + 2 * CELL_PADDING + 2 + FIT_SLACK)  # + 2: the cell's border, 1 pt a side
-    return math.ceil(width), math.ceil(blank[1])
-
-
-def _value_label(name: str, data: str, grad: str | None, cell: tuple[int, int], *, given: bool = False,
-                 marked: bool = False) -> str:
-    """HTML-like label: the name on the left, data over grad on the right (micrograd's fields, stacked).
-
-    The grad sits in a cell of fixed size `cell`, ruled underneath when it is a blank to fill in (grad None).
-    `given` marks the output's grad in a question; `marked` is a tint and a bold grad (the node's thick outline
-    is drawn by dot_source): what the card asks for. A box is the same size marked or not, so every picture of
-    one problem has the same layout.
-    """
-    width, height = cell
-    if grad is None:
-        content, rule = " ", INK
-    else:
-        content = f"<B>{_h(grad)}</B>" if marked else _h(grad)
-        if given:
-            content += f' <FONT POINT-SIZE="{SMALL_FONT_SIZE}">given</FONT>'
-        rule = "transparent"
-    tint = f' BGCOLOR="{HIGHLIGHT_FILL}"' if marked else ""
-    return (
-        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{CELL_PADDING}"{tint}>'
-        f'<TR><TD ROWSPAN="3" CELLPADDING="3" SIDES="R" BORDER="1"><B>{_h(name)}</B></TD>'
-        f'<TD ALIGN="LEFT" COLSPAN="2">data {_h(data)}</TD></TR>'
-        f'<TR><TD ALIGN="LEFT">grad</TD><TD ALIGN="LEFT" FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="{height}" '
-        f'SIDES="B" BORDER="1" COLOR="{rule}">{content}</TD></TR>'
-        '<TR><TD COLSPAN="2" HEIGHT="3" CELLPADDING="0"></TD></TR>'  # keeps the rule off the box's border
-        "</TABLE>>"
-    )
 
 
 def marks(problem: dict, names=None) -> set[str]:
@@ -215,7 +127,7 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
     asked = marks(problem, marked)
     given_grad = problem.get("output_grad", 1.0)
 
-    g = top = graphviz.Digraph(name="backprop")
+    g = graphviz.Digraph(name="backprop")
     g.attr(
         "graph",
         rankdir="TB",
@@ -239,26 +151,42 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
         labelfontname=FONT,
     )
 
-    constants = {node["name"]: _number(node.get("data")) for node in nodes if node.get("constant")}
-    clusters, home = _clusters(problem)
+    constants = {node["name"]: number(node.get("data")) for node in nodes if node.get("constant")}
+    tables = group_tables(problem, nodes, output, answer, asked, given_grad, blank)
+    for tid, label in tables.labels:
+        g.node(tid, label=label, shape="plain")
+    for row in tables.layers + [[node_id(name) for name in tables.above]]:  # side by side, in this order
+        if len(row) > 1:
+            with g.subgraph() as same:
+                same.attr(rank="same")
+                for left, right in zip(row, row[1:]):
+                    same.edge(left, right, style="invis")
+    joined = set()  # (table, table or op) pairs with an edge: one edge however many rows connect them
     uses = 0
     for node in nodes:
         name, nid = node["name"], node_id(node["name"])
         if name in constants:
             continue  # drawn beside each op that uses it, as the number written in the program
-        g = home.get(name, top)
-        data = _number(node.get("data"))
+        if name in tables.home:  # a row of its table: an edge in from each value or table outside it
+            head = tables.home[name]
+            for inp in node.get("inputs") or []:
+                tail = tables.home.get(inp, node_id(inp))
+                if inp not in constants and tail != head and (tail, head) not in joined:
+                    joined.add((tail, head))
+                    g.edge(tail, head)
+            continue
+        data = number(node.get("data"))
         if name == output:
-            grad = _number(given_grad)
+            grad = number(given_grad)
         else:  # a question picture needs no grads, but leaves room for them when the record has them
-            grad = _number(node.get("grad")) if answer or node.get("grad") is not None else ""
-        cell = _grad_cell(grad, name == output, blank)
+            grad = number(node.get("grad")) if answer or node.get("grad") is not None else ""
+        cell = grad_cell(grad, name == output, blank)
         if answer:
-            label = _value_label(name, data, grad, cell, marked=name in asked)
+            label = value_label(name, data, grad, cell, marked=name in asked)
         elif name == output:
-            label = _value_label(name, data, grad, cell, given=True)
+            label = value_label(name, data, grad, cell, given=True)
         else:
-            label = _value_label(name, data, None, cell)
+            label = value_label(name, data, None, cell)
         if answer and name in asked:  # a thick outline on the box's own border: the size stays the label's
             g.node(nid, label=label, shape="box", penwidth=MARK_PENWIDTH, width="0", height="0", margin="0")
         else:
@@ -275,32 +203,19 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
                 uses += 1
                 tail = node_id(inp, f"c{uses}_")  # one box per use; the counter keeps ids apart from n_ and op_
                 g.node(tail, label=constants[inp], shape="box", style="rounded", margin="0.05,0.02", width="0", height="0")
+            elif inp in tables.home:
+                tail = tables.home[inp]
+                if (tail, oid) in joined:
+                    continue
+                joined.add((tail, oid))
             attrs = {}
             if roles and i < len(roles):
                 attrs["label"] = roles[i]
             if inputs.count(inp) > 1:  # x * x: fan the two edges apart so both show
                 attrs["headport"] = ("nw", "ne", "w", "e", "n")[inputs[:i].count(inp) % 5]
-            top.edge(tail, oid, **attrs)  # edges in the root graph: an edge inside a cluster would pull its tail in
-        top.edge(oid, nid)
-    for cluster in clusters:
-        top.subgraph(cluster)
-    return top.source
-
-
-def _clusters(problem: dict) -> tuple[list, dict]:
-    """The record's optional `groups` ([{"name", "nodes"}], e.g. an MLP's neurons) as DOT clusters: a dashed
-    box around each group's values and ops, labelled with its name. (clusters, node name -> its cluster)."""
-    clusters, home = [], {}
-    for i, group in enumerate(problem.get("groups") or []):
-        if not isinstance(group, dict):
-            continue
-        c = graphviz.Digraph(name=f"cluster_{i}")
-        c.attr(label=_h(str(group.get("name", ""))), style="rounded,dashed", color=INK, fontsize=SMALL_FONT_SIZE,
-               labeljust="l", margin="6")
-        clusters.append(c)
-        for name in group.get("nodes") or []:
-            home[name] = c
-    return clusters, home
+            g.edge(tail, oid, **attrs)
+        g.edge(oid, nid)
+    return g.source
 
 
 # ---------------------------------------------------------------- rendering
@@ -410,17 +325,8 @@ def _render_batch(args, fmt, sources) -> list[tuple[bytes | None, str]]:
 
 
 def _batches(sources: list[str], size: int) -> list[list[str]]:
-    """The sources in order, cut into runs of at most `size` for one dot process each. A graph with clusters gets
-    a process of its own: after another graph in the same process, dot may write its clusters in another order
-    from run to run (its memory layout decides), and the same input must give the same bytes."""
-    batches: list[list[str]] = []
-    for source in sources:
-        alone = "subgraph cluster" in source
-        if alone or not batches or len(batches[-1]) >= size or batches[-1][0].count("subgraph cluster"):
-            batches.append([source])
-        else:
-            batches[-1].append(source)
-    return batches
+    """The sources in order, cut into runs of at most `size` for one dot process each."""
+    return [sources[i : i + size] for i in range(0, len(sources), size)]
 
 
 class RenderError(UserError):

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from practice import draw
+from practice import draw, kinds
 from practice.errors import UserError
 from practice.numbers import fmt
 
@@ -416,15 +416,20 @@ def test_write_answer_picture(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.png", "graph.svg"]
 
 
+KINDS = sorted(kinds.KINDS)  # every kind, the training kinds too
+
+
 def test_every_generated_kind_draws_at_a_printable_size():
     from practice.generate import derive_seed, make_problem
 
-    kinds = ["local", "expression", "neuron", "accumulate", "loss", "step", "numeric"]
-    problems = [make_problem(k, d, derive_seed("draw-test", k, d)) for k in kinds for d in ("easy", "medium", "hard")]
+    problems = [make_problem(k, d, derive_seed("draw-test", k, d, i)) for k in KINDS for d in ("easy", "medium", "hard")
+                for i in range(3)]
     for problem, (question, answer) in zip(problems, draw.pictures(problems, "svg")):
         for pic in (question, answer):
             width, height = pic.size_pt
-            assert width <= 600 and height <= 760, (problem["id"], width, height)
+            # A4's text is ~480 pt wide and a card scales a picture to a 390 px phone's width: an MLP drawn as a
+            # graph of value boxes was 800-900 pt, its text 4 px on the phone; every kind now stays near a neuron's
+            assert width <= 520 and height <= 760, (problem["id"], width, height)
         shown = grads_shown(draw.dot_source(problem, answer=False))
         assert shown == [fmt(problem.get("output_grad", 1.0))], problem["id"]
 
@@ -435,8 +440,7 @@ def test_every_generated_kind_draws_at_a_printable_size():
 def generated_problems():
     from practice.generate import derive_seed, make_problem
 
-    kinds = ["local", "expression", "neuron", "accumulate", "loss", "step", "numeric"]
-    return [make_problem(k, d, derive_seed("fit-test", k, d, i)) for k in kinds for d in ("easy", "medium", "hard") for i in range(2)]
+    return [make_problem(k, d, derive_seed("fit-test", k, d, i)) for k in KINDS for d in ("easy", "medium", "hard") for i in range(2)]
 
 
 def node_boxes(svg: bytes) -> dict[str, list[tuple[float, float, float, float]]]:
@@ -468,7 +472,9 @@ def test_every_picture_of_a_problem_has_one_layout():
                 for g in ET.fromstring(pic.data).iter(SVG_NS + "g")
                 if g.get("class") == "node" and any(q.get("fill") == draw.HIGHLIGHT_FILL for q in g.iter(SVG_NS + "polygon"))
             }
-            expected = {draw.node_id(name.rpartition(".")[0])} if "." in name else set()
+            node = name.rpartition(".")[0]
+            table = next((i for i, g in enumerate(problem.get("groups", [])) if node in g["nodes"]), None)
+            expected = set() if "." not in name else {draw.node_id(node) if table is None else draw.node_id(str(table), "table_")}
             assert marked == expected, (problem["id"], name, marked)
 
 
@@ -484,14 +490,99 @@ def test_dot_finds_every_cell_big_enough():
     assert run.returncode == 0 and run.stderr == "", run.stderr[:300]
 
 
-def test_graphs_with_clusters_give_the_same_bytes_in_any_batch():
-    """A graph with clusters is drawn by a dot process of its own: after another graph, dot may order its
-    clusters differently from run to run."""
-    boxed = one(EXPRESSION, groups=[{"name": "left", "nodes": ["a", "b", "e"]}, {"name": "right", "nodes": ["c", "d"]}])
-    sources = [draw.dot_source(EXPRESSION, False), draw.dot_source(boxed, True), draw.dot_source(boxed, False)]
-    assert draw._batches(sources, 200) == [[sources[0]], [sources[1]], [sources[2]]]
-    assert draw._batches([sources[0]] * 3, 2) == [[sources[0]] * 2, [sources[0]]]
-    assert draw.render(sources) == [draw.render([s])[0] for s in sources]
+GROUPED = one(EXPRESSION, groups=[{"name": "left", "nodes": ["a", "b", "e"]}, {"name": "right", "nodes": ["c", "d"]}])
+
+
+def test_grouped_graphs_give_the_same_bytes_in_any_batch():
+    """Tables and rows of tables side by side: the same bytes alone or in a batch of other graphs, in any order."""
+    import random
+
+    from practice.generate import make_problem
+
+    problems = [GROUPED] + [make_problem(k, d, s) for k in ("mlp", "batch", "hinge", "expression") for d in ("easy", "hard")
+                            for s in range(2)]
+    sources = [draw.dot_source(p, a) for p in problems for a in (False, True)]
+    alone = [draw.render([s])[0] for s in sources]
+    order = list(range(len(sources)))
+    random.Random(1).shuffle(order)
+    assert draw.render([sources[i] for i in order]) == [alone[i] for i in order]
+
+
+def table_rows(svg: bytes) -> dict[str, dict[str, list[str]]]:
+    """Table node id -> {row name -> the row's texts}, from a drawn SVG: a row is the texts on one line."""
+    tables = {}
+    for g in ET.fromstring(svg).iter(SVG_NS + "g"):
+        title = g.find(SVG_NS + "title")
+        if g.get("class") != "node" or not title.text.startswith("table_"):
+            continue
+        texts = sorted((float(t.get("y")), float(t.get("x")), t.text.strip()) for t in g.iter(SVG_NS + "text")
+                       if t.text and t.text.strip())
+        lines = [[texts[0]]]
+        for text in texts[1:]:  # a grad sits a little higher in its fixed cell than the row's other texts
+            if text[0] - lines[-1][0][0] > 6:
+                lines.append([])
+            lines[-1].append(text)
+        tables[title.text] = {words[0]: words[1:] for words in ([w for _, _, w in sorted(line, key=lambda t: t[1])]
+                                                                 for line in lines)}
+    return tables
+
+
+def test_a_group_is_one_table_with_a_row_per_value():
+    """Each group is one table (no value boxes of its own): a row per member, leaves first, each computed value
+    beside its formula, data and grad in their columns; the edges run between tables and outside values."""
+    svg = draw.render([draw.dot_source(GROUPED, True)])[0]
+    tables = table_rows(svg)
+    assert list(tables) == ["table_0", "table_1"]
+    left, right = tables["table_0"], tables["table_1"]
+    assert list(left) == ["left", "data", "a", "b", "e"] and list(right) == ["right", "data", "c", "d"]
+    by = {n["name"]: n for n in GROUPED["nodes"]}
+    assert left["a"] == [fmt(by["a"]["data"]), fmt(by["a"]["grad"])]
+    assert left["e"] == ["= a × b", fmt(by["e"]["data"]), fmt(by["e"]["grad"])]
+    assert right["d"][0] == "= e + c"
+    source = draw.dot_source(GROUPED, False)
+    assert not re.search(r"\bn_(a|b|c|d|e) \[", source)  # members are rows, not boxes
+    assert "table_0 -> table_1" in source and "table_1 -> op_L" in source
+    assert grads_shown(source) == [fmt(GROUPED.get("output_grad", 1.0))]  # a question: every row a blank
+
+
+def tinted_rows(svg: bytes) -> dict[str, set[str]]:
+    """Table node id -> the names of its rows drawn on a tint (what an answer picture marks)."""
+    out = {}
+    for g in ET.fromstring(svg).iter(SVG_NS + "g"):
+        title = g.find(SVG_NS + "title")
+        if g.get("class") != "node" or not title.text.startswith("table_"):
+            continue
+        spans = []
+        for poly in g.iter(SVG_NS + "polygon"):
+            if poly.get("fill") == draw.HIGHLIGHT_FILL:
+                ys = [float(pt.split(",")[1]) for pt in poly.get("points").split()]
+                spans.append((min(ys), max(ys)))
+        texts = [t for t in g.iter(SVG_NS + "text") if t.text and t.text.strip()]
+        left = min(float(t.get("x")) for t in texts)
+        out[title.text] = {t.text.strip() for t in texts if float(t.get("x")) < left + 1
+                           and any(lo <= float(t.get("y")) <= hi for lo, hi in spans)}
+    return out
+
+
+def test_a_table_marks_the_asked_rows():
+    marked = one(GROUPED, answers=[{"name": "b.grad", "value": 1, "tolerance": 0.01},
+                                   {"name": "d.grad", "value": 1, "tolerance": 0.01}])
+    svg = draw.render([draw.dot_source(marked, True)])[0]
+    assert tinted_rows(svg) == {"table_0": {"b"}, "table_1": {"d"}}
+    single = draw.render([draw.dot_source(marked, True, ["d.grad"])])[0]
+    assert tinted_rows(single) == {"table_0": set(), "table_1": {"d"}}
+    assert draw.size_pt(single, "svg") == draw.size_pt(svg, "svg") == draw.size_pt(draw.render([draw.dot_source(marked, False)])[0], "svg")
+
+
+@pytest.mark.parametrize("groups, message", [
+    ("no", "groups is not a list"),
+    ([{"name": "g"}], "group 1 is not an object with a list of nodes"),
+    ([{"name": "g", "nodes": ["a", "zz"]}], "group 'g' lists 'zz', which is not a node"),
+    ([{"name": "g", "nodes": ["a"]}, {"name": "h", "nodes": ["a"]}], "'a' is in two groups"),
+])
+def test_bad_groups_give_user_errors(groups, message):
+    with pytest.raises(UserError, match=re.escape(message)):
+        draw.dot_source(one(EXPRESSION, groups=groups), True)
 
 
 FIT_JS = """() => {

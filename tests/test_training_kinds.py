@@ -10,6 +10,7 @@ replayed from the records' nodes and fields (test_grading's independent learner)
 import math
 import re
 import warnings
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -48,6 +49,9 @@ def answers(p):
 
 def t(x):
     return torch.tensor(float(x), dtype=F64, requires_grad=True)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 # ---------------------------------------------------------------- every node: PyTorch and finite differences
@@ -435,11 +439,12 @@ def test_every_printed_step_adds_up_as_printed(problems, kind, difficulty):
     assert not bad, f"{len(bad)} step lines don't add up as printed, e.g. {bad[:3]}"
 
 
-# ---------------------------------------------------------------- the mlp picture shows the layers
+# ---------------------------------------------------------------- the pictures show the layers, and fit a page and a phone
 
 
-def test_mlp_pictures_box_each_neuron(problems):
-    from practice.draw import dot_source
+def test_mlp_pictures_draw_a_table_per_neuron_a_row_per_layer(problems):
+    """The inputs above, the two hidden neurons side by side, the output neuron below: each neuron one table."""
+    from practice import draw
 
     for p in problems["mlp", "easy"][:5] + problems["mlp", "hard"][:5]:
         groups = p["groups"]
@@ -447,8 +452,19 @@ def test_mlp_pictures_box_each_neuron(problems):
         names = [n for g in groups for n in g["nodes"]]
         inputs = {n["name"] for n in p["nodes"] if n["name"].startswith("x")}
         assert len(names) == len(set(names)) and set(names) | inputs == {n["name"] for n in p["nodes"]}
-        source = dot_source(p, True)
-        assert source.count("subgraph cluster_") == 3 and "hidden neuron h1" in source
+        svg = draw.render([draw.dot_source(p, True)])[0]
+        boxes = {}
+        for g in ET.fromstring(svg).iter(SVG + "g"):
+            if g.get("class") == "node":
+                ys = [float(v.split(",")[1]) for poly in g.iter(SVG + "polygon") for v in poly.get("points").split()]
+                xs = [float(v.split(",")[0]) for poly in g.iter(SVG + "polygon") for v in poly.get("points").split()]
+                boxes[g.find(SVG + "title").text] = (min(xs), min(ys), max(xs), max(ys))
+        h1, h2, out = boxes["table_0"], boxes["table_1"], boxes["table_2"]
+        x_boxes = [boxes[f"n_{x}"] for x in sorted(inputs)]
+        assert all(b[3] < min(h1[1], h2[1]) for b in x_boxes)  # inputs above the hidden layer
+        assert [b[0] for b in x_boxes] == sorted(b[0] for b in x_boxes)  # x1, x2, x3 from left to right
+        assert h1[2] < h2[0] and abs((h1[1] + h1[3]) - (h2[1] + h2[3])) < 1  # side by side, one row
+        assert out[1] > max(h1[3], h2[3])  # the output layer below
 
 
 # ---------------------------------------------------------------- solve reproduces each record's graph

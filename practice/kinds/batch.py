@@ -4,7 +4,7 @@ from every example, the real reason for +=."""
 from engine import Value
 
 from .common import Draft
-from .training import check, grid, neuron, call, pick, sq_loss, sum_named
+from .training import call, check, grid, group, neuron, pick, sq_loss, sum_named
 
 SETUP = {  # activation(s), inputs, weight and bias, targets
     "easy": (["linear"], grid(-2, 2, 1), grid(-2, 2, 1), grid(-3, 3, 1)),
@@ -37,7 +37,8 @@ def build(rng, difficulty: str) -> Draft:
         f"every example, so their grads add up one contribution per example (+=)."
     )
     given = [n for i in range(1, k + 1) for n in (f"x{i}", f"y{i}")] + ["w", "b"]
-    return Draft(loss, ["w", "b"], intro, given=given, lesson=_lesson)
+    groups = [group(f"example {i}", term, unit.parameters(), layer=1) for i, term in enumerate(terms, start=1)]
+    return Draft(loss, ["w", "b"], intro, given=given, lesson=_lesson, extra={"groups": groups})
 
 
 def _lesson(answers) -> bool:

@@ -8,7 +8,7 @@ from ..grade import work
 from ..numbers import fmt
 from ..record import listing
 from .common import Draft
-from .training import call, check, grid, neuron, pick, sum_named
+from .training import call, check, grid, group, neuron, pick, sum_named
 
 SETUP = {  # inputs, inputs' values, parameters' values, α
     "easy": (2, grid(-2, 2, 1), grid(-2, 2, 1), [0.1, 0.5]),
@@ -67,5 +67,7 @@ def build(rng, difficulty: str) -> Draft:
         f"R = α·({' + '.join(f'{p}²' for p in params)}) over every parameter with α = {fmt(alpha)}: L = h + R."
     )
     return Draft(loss, params, intro, given=[f"x{i + 1}" for i in range(nin)] + ["y"] + params,
-                 extra={"alpha": alpha, "margin_active": active}, evaluate=evaluate, mistakes=MISTAKES,
+                 extra={"alpha": alpha, "margin_active": active, "groups": [
+                     group("hinge loss h", h, unit.parameters(), layer=1, leaves=[x.label for x in xs]),
+                     group("L2 term R", reg, unit.parameters(), layer=1)]}, evaluate=evaluate, mistakes=MISTAKES,
                  lesson=lesson, places=PLACES[difficulty])

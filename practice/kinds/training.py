@@ -119,6 +119,17 @@ def replay(nodes: list[dict], r=exact, mistake: str | None = None, data: dict | 
     return work(nodes, 1.0, r, mistake if mistake in GRAPH_MISTAKES else None, data)
 
 
+def group(name: str, out: Value, shared=(), layer: int | None = None, leaves: list[str] = ()) -> dict:
+    """A record group (drawn as one table): every named node of the graph ending at `out` but the `shared` ones,
+    leaves first (those named in `leaves` in that order). Constants have no name and are left out; the table's
+    formulas show them."""
+    order = [v for v in out.topo() if v.label and all(v is not s for s in shared)]
+    first = [v.label for v in order if not v._prev]
+    first.sort(key=lambda n: list(leaves).index(n) if n in leaves else len(leaves))
+    nodes = first + [v.label for v in order if v._prev]
+    return {"name": name, "nodes": nodes} if layer is None else {"name": name, "layer": layer, "nodes": nodes}
+
+
 def check(ok: bool) -> None:
     if not ok:
         raise Redraw()
