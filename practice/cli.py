@@ -9,6 +9,7 @@ import click
 
 from . import __version__
 from .errors import Interrupted, UserError, one_line, short
+from .kinds import KINDS
 from .spec import MAX_PROBLEMS as MAX_COUNT
 from .spec import MAX_SEED
 
@@ -32,14 +33,16 @@ def cli():
 
     Every problem set is "a spec's problem mix generated from a seed": commands that take
     SPEC and --seed always make the very same problems. SPEC is a YAML file or the name of
-    a bundled spec (micrograd, the lesson's mix; worksheet, one sitting).
+    a bundled spec: micrograd (the lesson's mix of every kind), worksheet (one sitting),
+    training (the training half: MLP, batch loss, zero_grad, a training step, hinge,
+    finding the error) or training-worksheet (one sitting of the training half).
     """
 
 
 @cli.command()
 @click.argument("spec", required=False)
 @click.option("--kind", "kinds", multiple=True, metavar="K",
-              help="Only problems of kind K (repeatable): local, expression, neuron, accumulate, loss, step, numeric.")
+              help=f"Only problems of kind K (repeatable): {', '.join(KINDS)}.")
 @click.option("--difficulty", metavar="D", help="Make every problem easy, medium or hard.")
 @click.option("--count", type=int, metavar="N", help=f"Problems per kind entry (1 to {MAX_COUNT}).")
 @_seed_option
