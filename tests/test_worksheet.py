@@ -728,3 +728,18 @@ def test_a_signal_while_typesetting_leaves_no_file_and_no_child(tmp_path, to, si
             break
         time.sleep(0.1)
     assert left == []
+
+
+def test_a_key_taller_than_a_page_starts_on_a_page_of_its_own(tmp_path):
+    """The training sitting's keys hold problems taller than a page (zero_grad's two steps, both ways): such a
+    problem starts at the top of a page, so its heading is never left alone at the foot of the page before."""
+    worksheet.build_worksheets(choose("training-worksheet"), 2, tmp_path / "tw.pdf", None, "a4", "pdf")
+    manifest = json.loads((tmp_path / "tw.json").read_text(encoding="utf-8"))
+    tall = 0
+    for version, texts in zip(manifest["versions"], by_version(pages(tmp_path / "tw-key.pdf")).values()):
+        for number, problem in enumerate(version["problems"], 1):
+            [page] = [t for t in texts if re.search(rf"Problem {number}\b", t)]
+            rest = page[re.search(rf"Problem {number}\b", page).start():]
+            assert "Worked steps" in rest, (version["code"], number, rest[:300])
+            tall += problem["kind"] == "zero_grad"
+    assert tall == 2  # each version has one: its key runs over a page (the heading was left alone before)
