@@ -670,3 +670,63 @@ def test_card_training_iteration_by_hand_in_the_engine_and_pytorch():
     ((w * 2 + b) ** 2).backward()
     opt.step()
     assert (w.item(), b.item()) == pytest.approx((0.6, -0.2)) and ((w * 2 + b) ** 2).item() == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------- short numbers at easy and medium
+
+
+SHORT_CELLS = [(k, d) for k in ("train", "zero_grad") for d in ("easy", "medium")]
+DECIMAL = re.compile(r"\d+\.(\d+)")  # 0.05, 1.5; names like w1.grad have no digit after the point
+
+
+def updates(p) -> list[tuple[float, float, float]]:
+    """Every gradient-descent update the problem works, as (old, grad, new), from the record's fields alone."""
+    nodes, got = {n["name"]: n for n in p["nodes"]}, answers(p)
+    if p["kind"] == "train":
+        params = [a[: -len(".new")] for a in got if a.endswith(".new")]
+        return [(nodes[q]["data"], nodes[q]["grad"], got[f"{q}.new"]) for q in params]
+    after1 = {n["name"]: n["data"] for n in p["second_step"] if n["op"] is None}
+    params = ("w", "b")
+    return ([(nodes[q]["data"], nodes[q]["grad"], after1[q]) for q in params]
+            + [(after1[q], got[f"{q}.grad at step 2"], got[f"{q} after step 2"]) for q in params]
+            + [(after1[q], got[f"{q}.grad at step 2, no zero_grad"], got[f"{q} after step 2, no zero_grad"])
+               for q in params])
+
+
+@pytest.mark.parametrize("kind,difficulty", SHORT_CELLS)
+def test_the_learning_rate_and_every_update_stay_short(problems, kind, difficulty):
+    """The issue's rule: easy numbers have at most one decimal, medium two. That includes the learning rate
+    itself, each lr × grad a learner multiplies out, the values it gives, and (zero_grad) the second step's pass
+    and the grads summed without zeroing; easy rates never overshoot the target with zero_grad()."""
+    places = WRITTEN_PLACES[difficulty]
+    rates = set()
+    for p in problems[kind, difficulty]:
+        lr = p["learning_rate"]
+        rates.add(lr)
+        assert 0 < lr < 1 and has_places(lr, places), (p["id"], lr)
+        numbers = [v for n in p["nodes"] for v in (n["data"], n["grad"])] + [a["value"] for a in p["answers"]]
+        numbers += [n["data"] for field in ("second_step", "after_step") for n in p.get(field, [])]
+        for old, grad, new in updates(p):
+            assert close(old - lr * grad, new), p["id"]
+            numbers += [old, grad, lr * grad, new]
+        bad = [v for v in numbers if not has_places(v, places)]
+        assert not bad, (p["id"], lr, bad[:5])
+        if difficulty == "easy":  # the step with zero_grad() lowers the loss: no bouncing past the target
+            loss = {n["name"]: n["data"] for n in p["nodes"]}["L"]
+            after = answers(p)["loss after"] if kind == "train" else {n["name"]: n["data"] for n in p["second_step"]}["L"]
+            assert after < loss, (p["id"], lr, loss, after)
+    assert len(rates) > 1  # the rates vary
+
+
+@pytest.mark.parametrize("kind,difficulty", SHORT_CELLS)
+def test_every_printed_number_stays_short(problems, kind, difficulty):
+    """The text a person reads and copies (the question with its learning rate, every worked step) has no
+    number with more decimals than the difficulty allows."""
+    places = WRITTEN_PLACES[difficulty]
+    seen = 0
+    for p in problems[kind, difficulty]:
+        for line in [p["question"]] + p["steps"]:
+            long = [m.group(0) for m in DECIMAL.finditer(line) if len(m.group(1)) > places]
+            assert not long, (p["id"], line)
+            seen += bool(DECIMAL.search(line))
+    assert seen >= PER_CELL  # the texts do print decimals (a learning rate at least)

@@ -7,8 +7,8 @@ from .common import Draft
 from .training import (STEP_MISTAKES, check, forward_lines, graph_nodes, grid, model_loss, names, pick, replay, short,
                        step_line, learner_step)
 
-SETUP = {  # input counts, activations, inputs, parameters, targets, learning rates
-    "easy": ([1], ["linear"], grid(-3, 3, 1), grid(-3, 3, 1), grid(-3, 3, 1), [0.05, 0.1, 0.01]),
+SETUP = {  # input counts, activations, inputs, parameters, targets, learning rates (as many decimals as PLACES allows)
+    "easy": ([1], ["linear"], grid(-3, 3, 1), grid(-3, 3, 1), grid(-3, 3, 1), [0.1, 0.2]),
     "medium": ([1, 2], ["linear", "relu"], grid(-2, 2, 0.5), grid(-2, 2, 0.5), grid(-2, 2, 0.5), [0.05, 0.1, 0.2, 0.25]),
     "hard": ([2], ["tanh"], grid(-1.5, 1.5, 0.1), grid(-1, 1, 0.1), grid(-0.9, 0.9, 0.1), [0.1, 0.2, 0.5]),
 }
@@ -22,9 +22,26 @@ def draw(rng, difficulty: str):
     overshoot = difficulty == "hard" and rng.random() < 0.3
     lr = float(rng.choice(OVERSHOOT if overshoot else rates))
     x_names, p_names = names(nin)
+    if difficulty == "easy":
+        return (nin, act, lr, overshoot) + easy_example(rng, lr, x_values, p_values, y_values)
     inputs = {n: pick(rng, x_values) for n in x_names}
     params = {n: pick(rng, p_values) for n in p_names}
     return nin, act, lr, overshoot, inputs, params, pick(rng, y_values)
+
+
+def easy_example(rng, lr, x_values, p_values, y_values):
+    """x, w, b, y for o = b + w·x at this lr whose step keeps every number to one decimal and lowers the loss.
+    In closed form: d = o − y, the grads are 2d·x and 2d, and the step scales d by f = 1 − 2·lr·(x² + 1), so
+    the loss after, (f·d)², has one decimal only when f·d is whole (few draws pass: try many cheaply)."""
+    for _ in range(400):
+        x, w, b, y = (pick(rng, values) for values in (x_values, p_values, p_values, y_values))
+        d = w * x + b - y
+        f = 1 - 2 * lr * (x * x + 1)
+        if x and d and abs(f) < 1 and short([w - lr * 2 * d * x, b - lr * 2 * d, (f * d) ** 2], "easy"):
+            break
+    else:
+        check(False)  # no draw passed: start over
+    return {"x": x}, {"w": w, "b": b}, y
 
 
 def build(rng, difficulty: str) -> Draft:

@@ -8,8 +8,8 @@ from .common import Draft
 from .training import (STEP_MISTAKES, check, forward_lines, forward_only, graph_nodes, grid, loss_of, model_unit, names, pick,
                        replay, short, step_line, step_rule, learner_step)
 
-SETUP = {  # activations, input, parameters, target, learning rates
-    "easy": (["linear"], grid(-3, 3, 1), grid(-3, 3, 1), grid(-3, 3, 1), [0.05, 0.1]),
+SETUP = {  # activations, input, parameters, target, learning rates (as many decimals as PLACES allows)
+    "easy": (["linear"], grid(-3, 3, 1), grid(-3, 3, 1), grid(-3, 3, 1), [0.1, 0.2]),
     "medium": (["linear", "relu"], grid(-2, 2, 0.5), grid(-2, 2, 0.5), grid(-2, 2, 0.5), [0.05, 0.1, 0.25]),
     "hard": (["tanh"], grid(-1.5, 1.5, 0.1), grid(-1, 1, 0.1), grid(-0.9, 0.9, 0.1), [0.1, 0.2, 0.5]),
 }
@@ -44,13 +44,18 @@ def two_steps(params, inputs, y, act, lr, zero: bool):
 def build(rng, difficulty: str) -> Draft:
     acts, x_values, p_values, y_values, rates = SETUP[difficulty]
     act = rng.choice(acts)
-    for _ in range(100):  # a linear model's second pass in closed form: skip draws whose numbers can't stay short
+    # A linear model's second pass in closed form: skip draws whose numbers can't stay short (at easy, few pass:
+    # the second loss has one decimal only when d2 is whole) or, at easy, whose first step doesn't lower the loss.
+    for _ in range(400 if difficulty == "easy" else 100):
         lr, x, y = float(rng.choice(rates)), pick(rng, x_values), pick(rng, y_values)
         params = {p: pick(rng, p_values) for p in PARAMS}
         d = params["w"] * x + params["b"] - y
         d2 = d * (1 - 2 * lr * (x * x + 1))
-        if act != "linear" or short([d2 * d2, 2 * lr * d * x, 2 * lr * d], difficulty):
+        if act != "linear" or (short([d2 * d2, 2 * lr * d * x, 2 * lr * d], difficulty)
+                               and (difficulty != "easy" or abs(d2) < abs(d))):
             break
+    else:
+        check(difficulty != "easy")  # no easy draw passed: start over
     inputs = {"x": x}
     g1, p1, g2, p2 = two_steps(params, inputs, y, act, lr, zero=True)
     g1_, p1_, acc, p2_ = two_steps(params, inputs, y, act, lr, zero=False)
