@@ -25,7 +25,7 @@ import graphviz
 
 from . import numbers
 from .labels import (BLANK, FONT, FONT_SIZE, HIGHLIGHT_FILL, INK, MARK_PENWIDTH, PNG_DPI, SMALL_FONT_SIZE, SVG_FONT_FAMILY,
-                     escape, grad_cell, node_id, number, value_label)
+                     escape, grad_cell, node_id, number, shown_grad, value_label)
 from .atomic import check_writable, write_bytes
 from .errors import UserError
 from .tables import group_tables
@@ -176,10 +176,7 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
                     g.edge(tail, head)
             continue
         data = number(node.get("data"))
-        if name == output:
-            grad = number(given_grad)
-        else:  # a question picture needs no grads, but leaves room for them when the record has them
-            grad = number(node.get("grad")) if answer or node.get("grad") is not None else ""
+        grad = shown_grad(node, name == output, answer, given_grad)
         cell = grad_cell(grad, name == output, blank)
         if answer:
             label = value_label(name, data, grad, cell, marked=name in asked)

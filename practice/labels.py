@@ -71,6 +71,15 @@ def grad_cell(grad: str, output: bool, blank: tuple[float, float]) -> tuple[int,
     return math.ceil(width), math.ceil(blank[1])
 
 
+def shown_grad(node: dict, output: bool, answer: bool, given_grad) -> str:
+    """The grad a picture shows for a value, which sizes its cell: the output's given grad; in an answer the
+    node's grad; in a question none, but the room for the record's grad when it has one (so every picture of
+    a problem has one layout)."""
+    if output:
+        return number(given_grad)
+    return number(node.get("grad")) if answer or node.get("grad") is not None else ""
+
+
 def grad_content(grad: str | None, *, given: bool = False, marked: bool = False) -> tuple[str, str]:
     """(what a grad cell holds, the colour of the rule under it): a blank ruled in ink when grad is None,
     else the grad (bold when marked, "given" beside the output's) over an unseen rule that keeps the size."""

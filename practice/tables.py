@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from .errors import UserError
 from .labels import (CELL_PADDING, HIGHLIGHT_FILL, SMALL_FONT_SIZE, escape, grad_cell, grad_content, node_id,
-                     number)
+                     number, shown_grad)
 from .record import expression_text
 
 
@@ -61,13 +61,7 @@ def group_tables(problem: dict, nodes: list[dict], output: str, answer: bool, as
         tid = node_id(str(i), "table_")
         leaves = [n for n in names if not by_name[n].get("op")]
         made = sorted((n for n in names if by_name[n].get("op")), key=order.get)
-        grads = {}
-        for name in names:
-            node = by_name[name]
-            if name == output:
-                grads[name] = number(given_grad)
-            else:  # as in a value's box: room for the record's grad even where a question leaves it blank
-                grads[name] = number(node.get("grad")) if answer or node.get("grad") is not None else ""
+        grads = {name: shown_grad(by_name[name], name == output, answer, given_grad) for name in names}
         width = max(grad_cell(grads[n], n == output, blank)[0] for n in names)
         height = grad_cell("", False, blank)[1]
         rows = [_row(by_name[n], by_name, grads[n], (width, height), answer, n == output, n in asked)
