@@ -11,6 +11,7 @@ import math
 import re
 import warnings
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -533,6 +534,47 @@ def test_training_deck_imports_into_anki_and_every_card_shows_its_answer(trainin
                 assert all(line.split(" = ")[0].split("+=")[0].strip() in front for line in r["learner_pass"])
     finally:
         col.close()
+
+
+def test_training_cards_show_their_pictures_readably_on_a_phone(training_set, tmp_path):
+    """Every problem card of the training deck in Chromium at 390 px: the picture fits the screen and its 10 pt
+    text shows at 6.5 CSS px or more (an MLP drawn as a graph of value boxes, 900 pt wide, showed it at 4)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import launch
+    from practice import deck, draw
+    from test_deck import CARD_PAGE, T0, import_package, open_collection, problem_notes
+
+    spec, records = training_set
+    out = tmp_path / "training.apkg"
+    deck.build_deck(spec, out, timestamp=T0)
+    col = open_collection(tmp_path / "col")
+    smallest = {}
+    try:
+        import_package(col, out)
+        media = Path(col.media.dir())
+        with sync_playwright() as p:
+            browser = launch(p)
+            page = browser.new_page(viewport={"width": 390, "height": 900})
+            for r in records:
+                card = problem_notes(col)[r["id"]].cards()[0]
+                path = tmp_path / "card.html"
+                path.write_text(CARD_PAGE.format(base=media.as_uri(), ord=card.ord + 1, night="", html=card.question()),
+                                encoding="utf-8")
+                page.goto(path.as_uri())
+                shown = page.evaluate("() => { const i = document.querySelector('.picture img');"
+                                      " return [i.getAttribute('src'), i.getBoundingClientRect().width,"
+                                      " document.documentElement.scrollWidth]; }")
+                src, width, scroll = shown
+                assert scroll <= 390, r["id"]
+                width_pt = draw.size_pt((media / src).read_bytes(), "svg")[0]
+                text_px = 10 * width / width_pt  # the pictures' text is 10 pt at their natural size
+                smallest[r["kind"]] = min(smallest.get(r["kind"], 99), text_px)
+            browser.close()
+    finally:
+        col.close()
+    assert set(smallest) == set(TRAINING)
+    assert min(smallest.values()) >= 6.5, smallest
 
 
 def test_training_quiz_grades_like_moodle_and_gift(training_set, tmp_path):
