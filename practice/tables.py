@@ -39,7 +39,7 @@ def _members(problem: dict, by_name: dict[str, dict]) -> list[tuple[str, list[st
         title = str(group.get("name", f"group {i + 1}"))
         names = []
         for name in group["nodes"]:
-            if name not in by_name:
+            if not isinstance(name, str) or name not in by_name:
                 raise UserError(f"problem {pid}: group {title!r} lists {name!r}, which is not a node")
             if name in seen:
                 raise UserError(f"problem {pid}: {name!r} is in two groups")

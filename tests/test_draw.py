@@ -578,6 +578,7 @@ def test_a_table_marks_the_asked_rows():
     ("no", "groups is not a list"),
     ([{"name": "g"}], "group 1 is not an object with a list of nodes"),
     ([{"name": "g", "nodes": ["a", "zz"]}], "group 'g' lists 'zz', which is not a node"),
+    ([{"name": "g", "nodes": [["a"]]}], "group 'g' lists ['a'], which is not a node"),
     ([{"name": "g", "nodes": ["a"]}, {"name": "h", "nodes": ["a"]}], "'a' is in two groups"),
 ])
 def test_bad_groups_give_user_errors(groups, message):
