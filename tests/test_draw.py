@@ -545,6 +545,34 @@ def test_a_group_is_one_table_with_a_row_per_value():
     assert grads_shown(source) == [fmt(GROUPED.get("output_grad", 1.0))]  # a question: every row a blank
 
 
+def test_tables_of_generated_problems_show_what_the_question_and_the_key_say():
+    """Every row of every table of the grouped kinds (mlp, batch, hinge), all difficulties: the formula the
+    question states for that value, its data, and in the answer picture its grad, as the record has them; a
+    question picture shows no grad but the output's. Every member of a group is a row, once."""
+    from practice.generate import derive_seed, make_problem
+
+    problems = [make_problem(k, d, derive_seed("tables", k, d, i)) for k in ("mlp", "batch", "hinge")
+                for d in ("easy", "medium", "hard") for i in range(3)]
+    sources = [draw.dot_source(p, a) for p in problems for a in (False, True)]
+    pictures = draw.render(sources)
+    for problem, question, answer in zip(problems, pictures[0::2], pictures[1::2]):
+        stated = dict(line.strip().split(" = ", 1) for line in problem["question"].splitlines()
+                      if re.fullmatch(r"\s+\S+ = .+", line))
+        by = {n["name"]: n for n in problem["nodes"]}
+        q_rows, a_rows = table_rows(question), table_rows(answer)
+        members = [[n for n in g["nodes"] if not by[n].get("constant")] for g in problem["groups"]]
+        for i, names in enumerate(members):
+            q, a = q_rows[f"table_{i}"], a_rows[f"table_{i}"]
+            assert sorted(a) == sorted(names + [problem["groups"][i]["name"], "data"]), problem["id"]
+            for name in names:
+                node = by[name]
+                formula = [f"= {stated[name]}"] if node["op"] else []
+                grad = fmt(problem.get("output_grad", 1.0)) if name == problem["output"] else fmt(node["grad"])
+                assert a[name] == formula + [fmt(node["data"]), grad], (problem["id"], name, a[name])
+                given = [grad, "given"] if name == problem["output"] else []
+                assert q[name] == formula + [fmt(node["data"])] + given, (problem["id"], name, q[name])
+
+
 def tinted_rows(svg: bytes) -> dict[str, set[str]]:
     """Table node id -> the names of its rows drawn on a tint (what an answer picture marks)."""
     out = {}
