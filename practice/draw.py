@@ -110,10 +110,11 @@ def _op_label(node: dict) -> str:
 
 def marks(problem: dict, names=None) -> set[str]:
     """The nodes an answer picture marks: those of the answers named (default: every answer of the problem).
-    "x.grad" marks x; so does "w1.new" (a step's answer is built from w1.grad); "estimate" marks nothing."""
+    "x.grad" marks x; so does "w1.new" (a step's answer is built from w1.grad). Anything else marks nothing:
+    "estimate", "loss after", and zero_grad's "w.grad at step 2", which the pictured first step does not hold."""
     answers = [a.get("name") for a in problem.get("answers") or [] if isinstance(a, dict)]
     wanted = answers if names is None else list(names)
-    return {n.rpartition(".")[0] for n in wanted if isinstance(n, str) and "." in n}
+    return {n.rpartition(".")[0] for n in wanted if isinstance(n, str) and n.rpartition(".")[2] in ("grad", "new")}
 
 
 def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, float] = BLANK) -> str:

@@ -397,6 +397,16 @@ def test_any_names_draw(names, answer):
         assert name.strip() in [t.strip() for t in texts if t]
 
 
+def test_answers_the_picture_does_not_hold_mark_nothing():
+    """zero_grad pictures its first step; its answers are about the second: marking w there would point at the
+    first step's grad beside an answer about another number."""
+    later = one(EXPRESSION, answers=[{"name": "a.grad at step 2", "value": 1, "tolerance": 0.001},
+                                     {"name": "a after step 2, no zero_grad", "value": 1, "tolerance": 0.001},
+                                     {"name": "loss after", "value": 1, "tolerance": 0.001}])
+    assert draw.marks(later) == set() and marked_nodes(draw.dot_source(later, answer=True)) == []
+    assert draw.marks(later, ["b.grad", "a.new", "a.grad at step 2"]) == {"a", "b"}
+
+
 def test_step_answers_mark_their_parameters():
     step = one(EXPRESSION, answers=[{"name": "a.new", "value": 1.9, "tolerance": 0.001}, {"name": "estimate", "value": 1, "tolerance": 0.1}])
     source = draw.dot_source(step, answer=True)
@@ -474,7 +484,8 @@ def test_every_picture_of_a_problem_has_one_layout():
             }
             node = name.rpartition(".")[0]
             table = next((i for i, g in enumerate(problem.get("groups", [])) if node in g["nodes"]), None)
-            expected = set() if "." not in name else {draw.node_id(node) if table is None else draw.node_id(str(table), "table_")}
+            pictured = name.rpartition(".")[2] in ("grad", "new")  # not zero_grad's "w.grad at step 2"
+            expected = set() if not pictured else {draw.node_id(node) if table is None else draw.node_id(str(table), "table_")}
             assert marked == expected, (problem["id"], name, marked)
 
 
