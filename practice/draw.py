@@ -179,12 +179,7 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
         data = number(node.get("data"))
         grad = shown_grad(node, name == output, answer, given_grad)
         cell = grad_cell(grad, name == output, blank)
-        if answer:
-            label = value_label(name, data, grad, cell, marked=name in asked)
-        elif name == output:
-            label = value_label(name, data, grad, cell, given=True)
-        else:
-            label = value_label(name, data, None, cell)
+        label = value_label(name, data, grad, cell, answer=answer, output=name == output, marked=name in asked)
         if answer and name in asked:  # a thick outline on the box's own border: the size stays the label's
             g.node(nid, label=label, shape="box", penwidth=MARK_PENWIDTH, width="0", height="0", margin="0")
         else:

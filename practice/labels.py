@@ -80,29 +80,29 @@ def shown_grad(node: dict, output: bool, answer: bool, given_grad) -> str:
     return number(node.get("grad")) if answer or node.get("grad") is not None else ""
 
 
-def grad_content(grad: str | None, *, given: bool = False, marked: bool = False) -> tuple[str, str]:
-    """(what a grad cell holds, the colour of the rule under it): a blank ruled in ink when grad is None,
-    else the grad (bold when marked, "given" beside the output's) over an unseen rule that keeps the size."""
-    if grad is None:
+def grad_content(grad: str, *, answer: bool, output: bool, marked: bool) -> tuple[str, str]:
+    """(what a grad cell holds, the colour of the rule under it). A question shows the output's grad with
+    "given" beside it and leaves every other grad a blank ruled in ink; an answer shows every grad, bold where
+    it is marked, over an unseen rule that keeps the size."""
+    if not answer and not output:
         return " ", INK
-    content = f"<B>{escape(grad)}</B>" if marked else escape(grad)
-    if given:
+    content = f"<B>{escape(grad)}</B>" if answer and marked else escape(grad)
+    if not answer:
         content += f' <FONT POINT-SIZE="{SMALL_FONT_SIZE}">given</FONT>'
     return content, "transparent"
 
 
-def value_label(name: str, data: str, grad: str | None, cell: tuple[int, int], *, given: bool = False,
-                 marked: bool = False) -> str:
+def value_label(name: str, data: str, grad: str, cell: tuple[int, int], *, answer: bool, output: bool,
+                marked: bool) -> str:
     """HTML-like label: the name on the left, data over grad on the right (micrograd's fields, stacked).
 
-    The grad sits in a cell of fixed size `cell`, ruled underneath when it is a blank to fill in (grad None).
-    `given` marks the output's grad in a question; `marked` is a tint and a bold grad (the node's thick outline
-    is drawn by dot_source): what the card asks for. A box is the same size marked or not, so every picture of
-    one problem has the same layout.
+    The grad sits in a cell of fixed size `cell`, shown as grad_content says. In an answer, `marked` is a tint
+    and a bold grad (the node's thick outline is drawn by dot_source): what the card asks for. A box is the
+    same size marked or not, so every picture of one problem has the same layout.
     """
     width, height = cell
-    content, rule = grad_content(grad, given=given, marked=marked)
-    tint = f' BGCOLOR="{HIGHLIGHT_FILL}"' if marked else ""
+    content, rule = grad_content(grad, answer=answer, output=output, marked=marked)
+    tint = f' BGCOLOR="{HIGHLIGHT_FILL}"' if answer and marked else ""
     return (
         f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{CELL_PADDING}"{tint}>'
         f'<TR><TD ROWSPAN="3" CELLPADDING="3" SIDES="R" BORDER="1"><B>{escape(name)}</B></TD>'

@@ -111,12 +111,7 @@ def _row(node: dict, by_name: dict, grad: str, cell: tuple[int, int], answer: bo
     """One value: its name, `= formula` when an op makes it, its data, and its grad cell. (The name is not bold:
     dot sets bold text higher in a cell than regular text, and the row would not read as one line.)"""
     marked = answer and marked
-    if answer:
-        content, rule = grad_content(grad, marked=marked)
-    elif output:
-        content, rule = grad_content(grad, given=True)
-    else:
-        content, rule = grad_content(None)
+    content, rule = grad_content(grad, answer=answer, output=output, marked=marked)
     tint = f' BGCOLOR="{HIGHLIGHT_FILL}"' if marked else ""
     try:
         formula = "= " + expression_text(node, by_name, True) if node.get("op") else ""
