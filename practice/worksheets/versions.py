@@ -15,13 +15,11 @@ so `problems SPEC --seed <seed> --json` shows the problem again at the same posi
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..equivalence import FAMILIES, STRICT_TRIES, first_equivalent, loose_structure, marks, structure  # noqa: F401
+
 DISTINCT_TRIES = 50  # re-derive a version's seed at most this often when it repeats an earlier version
 REFERENCE_DRAWS = 24  # draws of a position whose commonest structure every version then matches
-STRICT_TRIES = 64  # candidates tried for the whole structure before settling for the same length and marks
-MAX_CANDIDATES = 400  # candidates tried at a position before settling for the same kind, leaves and marks
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U to misread
-FAMILIES = {"+": "add", "-": "add", "*": "mul", "/": "mul", "**": "power", "neg": "neg", "relu": "relu",
-            "tanh": "curve", "sigmoid": "curve", "exp": "curve", "log": "curve"}
 
 
 @dataclass
@@ -50,26 +48,6 @@ def version_code(number: int, seed: int, width: int = 2) -> str:
         letters.append(CODE_ALPHABET[x % 32])
         x //= 32
     return f"V{number:0{width}d}-{''.join(letters)}"
-
-
-def marks(problem: dict) -> int:
-    """A problem's marks: one an asked answer."""
-    return len(problem["answers"])
-
-
-def loose_structure(problem: dict) -> tuple:
-    """What every version's problem at one position shares at the least: kind, difficulty, leaves, asked answers, marks."""
-    from ..record import leaves
-
-    return (problem["kind"], problem["difficulty"], len(leaves(problem["nodes"])), len(problem["answers"]), marks(problem))
-
-
-def structure(problem: dict) -> tuple:
-    """The loose structure, and the length of the work: value nodes, worked steps, and ops counted by family."""
-    nodes = problem["nodes"]
-    ops = Counter(FAMILIES.get(n["op"], n["op"]) for n in nodes if n["op"])
-    values = sum(1 for n in nodes if not n.get("constant"))
-    return loose_structure(problem) + (values, len(problem["steps"]), tuple(sorted(ops.items())))
 
 
 def positions(entries) -> list[tuple[dict, int]]:
@@ -117,22 +95,11 @@ def equivalent_problems(entries, seed: int, wanted: list[tuple]) -> tuple[list[d
     index = _entry_indexes(entries)
     problems, seeds = [], []
     for p, ((entry, i), target) in enumerate(zip(positions(entries), wanted)):
-        same_length = same_marks = None
-        for c in range(MAX_CANDIDATES):
+        def candidate(c, p=p, entry=entry, i=i):
             s = candidate_seed(seed, p, c)
-            problem = problem_at(entry, i, s, index[id(entry)])
-            found = structure(problem)
-            if found == target:
-                break
-            if same_length is None and found[:7] == target[:7]:
-                same_length = (problem, s)
-            if same_marks is None and found[:5] == target[:5]:
-                same_marks = (problem, s)
-            if c + 1 >= STRICT_TRIES and same_length:
-                problem, s = same_length
-                break
-        else:
-            problem, s = same_length or same_marks or (problem_at(entry, i, seed, index[id(entry)]), seed)
+            return problem_at(entry, i, s, index[id(entry)]), s
+
+        problem, s = first_equivalent(candidate, target) or (problem_at(entry, i, seed, index[id(entry)]), seed)
         problems.append(problem)
         seeds.append(s)
     return problems, seeds
