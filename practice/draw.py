@@ -30,11 +30,6 @@ from .atomic import check_writable, write_bytes
 from .errors import UserError
 from .tables import group_tables
 
-INSTALL_HINT = (
-    "Graphviz is needed to draw the graph pictures but its `dot` program is not on PATH: "
-    "apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) or conda install graphviz"
-)
-
 OP_LABELS = {
     "+": "+",
     "-": numbers.MINUS,
@@ -218,7 +213,9 @@ def require_dot() -> str:
     """The path of Graphviz `dot`; a one-line UserError telling how to install it when it is missing."""
     path = shutil.which("dot")
     if path is None:
-        raise UserError(INSTALL_HINT)
+        from .install_hint import graphviz_hint
+
+        raise UserError(graphviz_hint())
     return path
 
 

@@ -168,13 +168,13 @@ def resolve(spec: str | None, default: str = "micrograd") -> Path:
     except (OSError, ValueError) as exc:  # a name too long, an embedded NUL, ...
         reason = getattr(exc, "strerror", None) or one_line(exc)
         raise UserError(f"spec {short(name)} cannot be opened ({reason}); give a YAML file or a bundled spec: {choices}") from None
+    bundled = decks_dir() / f"{name}.yaml"
+    if "/" not in name and "\\" not in name and name != "concepts" and _is_file(bundled):
+        return bundled  # a bundled name, even beside a folder of that name (a learner's clone of micrograd)
     if is_dir:
         raise UserError(f"spec {name} is a folder; give a YAML file or a bundled spec: {choices}")
     if exists:
         raise UserError(f"spec {name} is not a regular file (a pipe or a device); give a YAML file or a bundled spec: {choices}")
-    bundled = decks_dir() / f"{name}.yaml"
-    if "/" not in name and "\\" not in name and name != "concepts" and _is_file(bundled):
-        return bundled
     raise UserError(f"spec {short(name)} not found; give a YAML file path or a bundled spec: {choices}")
 
 

@@ -219,3 +219,12 @@ def test_progress_counted_advances_as_each_item_is_done(capsys):
         assert bar.pos == 4
     err = capsys.readouterr().err
     assert "Counting" in err
+
+
+def test_a_bundled_spec_name_wins_over_a_folder_of_that_name(tmp_path):
+    """A learner who cloned micrograd into ./micrograd still gets the bundled spec by its name."""
+    (tmp_path / "micrograd").mkdir()
+    beside = subprocess.run([sys.executable, "-m", "practice", "problems", "micrograd", "--json"], capture_output=True,
+                            text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert beside.returncode == 0, beside.stderr
+    assert json.loads(beside.stdout) == json.loads(run("problems", "micrograd", "--json").stdout)
