@@ -27,6 +27,7 @@ FENCE = re.compile(r"^(```|~~~)")
 LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 INLINE_CODE = re.compile(r"(`+)(.+?)\1")
+HTML_LINK = re.compile(r"<(?:img|a|source)\b[^>]*?\b(?:src|href|srcset)=\"([^\"]+)\"", re.I)
 
 
 def prose_lines(text: str):
@@ -79,7 +80,8 @@ def anchors(path: Path) -> set[str]:
 def links(path: Path):
     text = path.read_text(encoding="utf-8")
     for number, line in prose_lines(text):
-        for m in LINK.finditer(INLINE_CODE.sub("", line)):
+        line = INLINE_CODE.sub("", line)
+        for m in (*LINK.finditer(line), *HTML_LINK.finditer(line)):
             yield number, m.group(1)
 
 
