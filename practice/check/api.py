@@ -52,8 +52,8 @@ def _example(check: Check) -> dict | None:
     return {"program": expression(check.program), "inputs": inputs(check.program)}
 
 
-def _judge(check: Check, event: dict, api: dict) -> CheckResult:
-    result = CheckResult(check.name, check.op, "pass", _example(check))
+def _judge(check: Check, event: dict, api: dict, pairs=None) -> CheckResult:
+    result = CheckResult(check.name, check.op, "pass", _example(check), needs=sorted(check.needs, key=OPS.index))
     if "missing" in event:
         result.status = "not offered"
         result.why = "needs " + ", ".join(diagnose.shown_op(op) for op in event["missing"] if op in OPS) \
@@ -76,7 +76,7 @@ def _judge(check: Check, event: dict, api: dict) -> CheckResult:
     result.status = "fail"
     result.expected = {k: want for k, want, _ in diffs[:SHOWN]}
     result.got = {k: have for k, _, have in diffs[:SHOWN]}
-    found = diagnose.explain(check, got)
+    found = diagnose.explain(check, got, pairs)
     if found:
         _name(result, *found, api)
     else:
@@ -87,19 +87,83 @@ def _judge(check: Check, event: dict, api: dict) -> CheckResult:
 
 def _name(result: CheckResult, mistake: str, op, api: dict) -> None:
     words = diagnose.texts(mistake, op, api)
-    result.mistake, result.why, result.fix = mistake, words["why"], words["fix"]
+    result.mistake, result.where, result.why, result.fix = mistake, op, words["why"], words["fix"]
     result.line = diagnose.line(mistake, op, api)
 
 
-def _follow_ups(results: list[CheckResult], checks: list[Check]) -> None:
+def _bad(r: CheckResult) -> bool:
+    return r.status in ("fail", "error")
+
+
+def _own_backward(api: dict, op: str) -> bool | None:
+    """Does the learner's method for `op` define a _backward itself (None: its source can't be read)?"""
+    source = (api.get("sources") or {}).get(op)
+    if not source:
+        return None
+    return any("_backward" in text for _, text in source[1:])
+
+
+def _through(results: list[CheckResult], api: dict) -> None:
+    """An op built from other ops (micrograd's a - b = a + (-b)) has no _backward of its own: when it fails
+    and an op with its own _backward fails too, the mistake is there; say so and point at that line."""
+    firsts = {}
+    for r in results:
+        if r.op in OPS and _bad(r) and r.op not in firsts:
+            firsts[r.op] = r
+    culprits = [r for op, r in firsts.items() if _own_backward(api, op) and r.mistake and r.where == op]
+    for r in results:
+        composed = r.op if r.op in OPS else r.where  # a graph check blamed on a composed op is re-blamed too
+        if composed not in OPS or not _bad(r) or _own_backward(api, composed) is not False or not culprits:
+            continue
+        if r.op not in OPS and not r.mistake:
+            continue
+        if r.mistake and diagnose.mistakes()[r.mistake]["applies"] == "graph":
+            continue
+        culprit = next((c for c in culprits if c.mistake == r.mistake), culprits[0])
+        method = diagnose.METHODS[composed]
+        r.mistake, r.where, r.fix, r.line = culprit.mistake, culprit.where, culprit.fix, culprit.line
+        r.why = (f"`{method}` has no _backward of its own: it runs through other ops, and "
+                 f"{diagnose.shown_op(culprit.where)} fails on its own. {culprit.why}")
+
+
+def _blocked(results: list[CheckResult]) -> None:
+    """A failing check of op X that also uses op Y, where Y fails a check of its own alone, says nothing
+    about X: it is marked blocked by Y (X is not counted as failed for it)."""
+    alone = {r.op for r in results if r.op in OPS and _bad(r) and r.needs == [r.op]}
+    for r in results:
+        if r.op in OPS and _bad(r) and r.where != r.op:
+            r.blocked_by = [op for op in r.needs if op != r.op and op in alone]
+
+
+def _follow_ups(results: list[CheckResult]) -> None:
     """A graph check that fails only because an op it uses fails: say so, rather than leave it unexplained."""
-    failed_ops = {r.op for r in results if r.op in OPS and r.status in ("fail", "error")}
-    for r, c in zip(results, checks):
-        if r.op not in OPS and r.status in ("fail", "error") and not r.mistake:
-            broken = [op for op in sorted(c.needs, key=OPS.index) if op in failed_ops]
+    failed_ops = {r.op for r in results if r.op in OPS and _bad(r) and not r.blocked_by}
+    for r in results:
+        if r.op not in OPS and _bad(r) and not r.mistake:
+            broken = [op for op in r.needs if op in failed_ops]
             if broken:
                 r.why = (r.why + "; " if r.why else "") + "it uses " + ", ".join(diagnose.shown_op(op) for op in broken) + \
                     ", which fail" + ("s" if len(broken) == 1 else "") + " on its own"
+
+
+def judge_all(checks: list[Check], results: dict, api: dict) -> list[CheckResult]:
+    """Each op's checks first, explained by the mistakes of that op (or of backward()); then the graph checks,
+    explained by the mistakes already found in the ops (or, when every op passed, by any)."""
+    judged = {}
+    for c in checks:
+        if c.op in OPS:
+            judged[c.id] = _judge(c, results.get(c.id, {"error": "not run"}), api)
+    _through(list(judged.values()), api)
+    found = list(dict.fromkeys((r.mistake, r.where) for r in judged.values() if r.mistake))
+    any_failed = any(_bad(r) for r in judged.values())
+    for c in checks:
+        if c.op not in OPS:
+            judged[c.id] = _judge(c, results.get(c.id, {"error": "not run"}), api, found if any_failed else None)
+    out = [judged[c.id] for c in checks]
+    _through(out, api)
+    _blocked(out)
+    _follow_ups(out)
+    return out
 
 
 def run(target: dict, names: dict | None = None, seed: int = DEFAULT_SEED, limits: sandbox.Limits | None = None,
@@ -113,8 +177,7 @@ def run(target: dict, names: dict | None = None, seed: int = DEFAULT_SEED, limit
         return report
     api = outcome.engine
     report.engine = api
-    report.results = [_judge(c, outcome.results.get(c.id, {"error": "not run"}), api) for c in checks]
-    _follow_ups(report.results, checks)
+    report.results = judge_all(checks, outcome.results, api)
     return report
 
 

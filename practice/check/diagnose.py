@@ -75,21 +75,24 @@ def _build(steps: list, mistake, target):
 
 
 def _topo(nodes, out, visited, dedup, reverse):
+    """The order a recursive topological sort gives (each node after its inputs), without recursing."""
     order, seen = [], set()
-
-    def visit(name):
+    stack = [(out, False)]
+    while stack:
+        name, done = stack.pop()
+        if done:
+            order.append(name)
+            continue
         if visited:
             if name in seen:
-                return
+                continue
             seen.add(name)
         children = nodes[name]["inputs"]
         if dedup:
             children = list(dict.fromkeys(children))
-        for child in (reversed(children) if reverse else children):
-            visit(child)
-        order.append(name)
-
-    visit(out)
+        children = list(reversed(children)) if reverse else list(children)
+        stack.append((name, True))
+        stack.extend((child, False) for child in reversed(children))
     return order
 
 
@@ -138,11 +141,12 @@ def candidates(check_op: str, needs: set) -> list[tuple[str, str | None]]:
     return out + [(name, None) for name, entry in mistakes().items() if entry["applies"] == "graph"]
 
 
-def explain(check, got: dict) -> tuple[str, str] | None:
-    """(mistake, op it sits in) whose replay on the check's example gives exactly `got`, or None."""
-    if check.op == "deep" or check.op == "nn" or len(check.programs) > 1:
+def explain(check, got: dict, pairs: list | None = None) -> tuple[str, str] | None:
+    """(mistake, op it sits in) whose replay on the check's example (its last graph) gives exactly `got`, or
+    None. `pairs` narrows the (mistake, op) pairs tried."""
+    if check.op == "nn":
         return None
-    for name, op in candidates(check.op, check.needs):
+    for name, op in (candidates(check.op, check.needs) if pairs is None else pairs):
         if name == "no-visited" and len(check.program) > MAX_UNVISITED:
             continue
         for visited, dedup, reverse in _orders(name):

@@ -27,6 +27,9 @@ class CheckResult:
     why: str | None = None
     fix: str | None = None
     line: str | None = None
+    needs: list = field(default_factory=list)       # the ops the check uses
+    where: str | None = None                        # the op the named mistake sits in (None: backward())
+    blocked_by: list = field(default_factory=list)  # failing ops that make this check say nothing about its own op
 
 
 @dataclass
@@ -61,14 +64,21 @@ class Report:
                 continue
             bad = [r for r in mine if r.status in ("fail", "error")]
             ran = [r for r in mine if r.status != "not offered"]
-            status = "failed" if bad else "passed" if ran else "not offered"
+            counted = [r for r in bad if not r.blocked_by]
+            status = "failed" if counted else "blocked" if bad else "passed" if ran else "not offered"
+            bad = counted or bad
             rows.append({"op": op, "shown": shown(op), "status": status, "checks": len(ran), "failed": len(bad),
                          "first": bad[0] if bad else None,
-                         "note": next((r.why for r in mine if r.status == "not offered"), None) if not ran else None})
+                         "note": next((r.why for r in mine if r.status == "not offered"), None) if not ran else
+                         ("its checks that also use " + ", ".join(shown(op) for op in bad[0].blocked_by) + " fail there")
+                         if status == "blocked" else None})
         return rows
 
     def failed_ops(self) -> list[str]:
         return [g["op"] for g in self.groups() if g["status"] == "failed"]
+
+    def blocked_ops(self) -> list[str]:
+        return [g["op"] for g in self.groups() if g["status"] == "blocked"]
 
     def mistakes(self) -> list[str]:
         return list(dict.fromkeys(r.mistake for r in self.results if r.mistake))
@@ -101,7 +111,8 @@ class Report:
             for g in self.groups():
                 offered = g["status"] != "not offered"
                 tests.append({"name": g["shown"], "score": 1 if g["status"] == "passed" else 0, "max_score": 1 if offered else 0,
-                              "status": "passed" if g["status"] != "failed" else "failed", "output": _group_text(g)})
+                              "status": "passed" if g["status"] in ("passed", "not offered") else "failed",
+                              "output": _group_text(g)})
         return {"score": sum(t["score"] for t in tests), "output": self.headline(), "tests": tests}
 
     def csv_row(self, name: str) -> dict:
@@ -159,6 +170,8 @@ def _group_text(g: dict) -> str:
         return "not offered" + (f" ({g['note']})" if g["note"] else "")
     if g["status"] == "passed":
         return f"passed {g['checks']} checks"
+    if g["status"] == "blocked":
+        return f"not judged: {g['note']}"
     r = g["first"]
     lines = [f"{g['failed']} of {g['checks']} checks fail. Smallest: {r.name}: {r.example['program']}"]
     if r.example.get("inputs"):

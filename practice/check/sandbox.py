@@ -179,6 +179,19 @@ class _Run:
                 pass
 
 
+def _skip_alike(stopped, jobs: list, results: dict, verdict: str) -> None:
+    """The checks still to run that use every op the stopped check used would stop the same way: each is
+    given that verdict instead of a fresh child (a loop in __mul__ costs one time limit, not one per check)."""
+    hung = next(j for j in jobs if j["id"] == stopped)
+    ops = set(hung.get("needs") or [])
+    if not ops:
+        return
+    for job in jobs:
+        if job["id"] not in results and ops <= set(job.get("needs") or []):
+            results[job["id"]] = {"id": job["id"], "error": f"not run: a check with the same ops {verdict}",
+                                  "error_type": "not run"}
+
+
 def run(target: dict, jobs: list, names: dict, seed: int, limits: Limits) -> Outcome:
     """Every job run on the learner's code, each within the limits."""
     outcome = Outcome()
@@ -219,6 +232,7 @@ def run(target: dict, jobs: list, names: dict, seed: int, limits: Limits) -> Out
                         f"loading the code failed: {verdict}"
                 elif current is not None:
                     outcome.results[current] = {"id": current, "error": f"the check {verdict}", "error_type": item[0]}
+                    _skip_alike(current, remaining, outcome.results, verdict)
                 break
         finally:
             proc.close()
