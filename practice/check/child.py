@@ -41,6 +41,25 @@ class Reporter:
             data = data[os.write(self.fd, data):]
 
 
+WRITES = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+REFUSED = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.link", "os.symlink", "os.truncate", "os.chmod",
+           "os.chown", "os.utime", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
+           "subprocess.Popen", "socket.connect", "socket.bind", "shutil.rmtree", "shutil.move"}
+
+
+def _guard(event: str, args: tuple) -> None:
+    """An audit hook: the learner's code may read files, never write, delete, run programs or connect.
+    (The file-size limit already stops writing a byte; this stops even creating an empty file.)"""
+    if event == "open":
+        path, mode, flags = (tuple(args) + (None, None, 0))[:3]
+        if isinstance(path, int):  # an open file descriptor (the standard streams)
+            return
+        if (isinstance(mode, str) and any(c in mode for c in "wax+")) or (mode is None and (flags or 0) & WRITES):
+            raise PermissionError(f"the checker does not let the code write files (it opened {path!r} to write)")
+    elif event in REFUSED:
+        raise PermissionError(f"the checker does not let the code do {event} during a check")
+
+
 def _no_input(prompt=""):
     raise EOFError("input() was called, but nobody can type during a check")
 
@@ -305,6 +324,10 @@ def run_nn(spaces: list, api: dict, what: str, seed: int, x: list) -> dict:
 
 def main(target: dict, jobs: list, reporter: Reporter, names: dict, seed: int) -> None:
     builtins.input = _no_input
+    sys.dont_write_bytecode = True
+    if target.get("path"):
+        os.chdir(os.path.dirname(target["path"]))
+    sys.addaudithook(_guard)
     try:
         spaces, notes = load(target)
         cls, api = find_class(spaces, names, target.get("cls"))

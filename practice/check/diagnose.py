@@ -162,6 +162,8 @@ NUMBER_ERROR = re.compile(r"'(int|float)' object has no attribute|unsupported op
 
 def explain_error(check, error: str, error_type: str) -> tuple[str, str] | None:
     """An error a catalogued mistake explains: a plain number the class never wrapped."""
+    if not check.programs:
+        return None
     uses_number = any(not isinstance(a, str) for _, op, args in check.program if op in BINARY for a in args)
     if uses_number and error_type in ("AttributeError", "TypeError") and NUMBER_ERROR.search(error):
         ops = [check.op] if check.op in OPS else sorted(check.needs, key=OPS.index)
