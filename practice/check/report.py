@@ -187,6 +187,16 @@ def _group_text(g: dict) -> str:
     return "\n".join(lines)
 
 
+def _code(text) -> "markupsafe.Markup":
+    """Text with `code` in backticks, for HTML: escaped, the backticked parts in <code>."""
+    import re
+
+    import markupsafe
+
+    escaped = str(markupsafe.escape(text or ""))
+    return markupsafe.Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
+
+
 def _render(name: str, report: Report) -> str:
     import jinja2
 
@@ -194,6 +204,7 @@ def _render(name: str, report: Report) -> str:
                              autoescape=name.endswith(".html.j2"), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["number"] = number
+    env.filters["code"] = _code
     return env.get_template(name).render(r=report, groups=report.groups() if not report.load_error else [])
 
 
