@@ -9,6 +9,7 @@ import math
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import micrograd
@@ -233,10 +234,15 @@ def test_the_notebook_runs_code_cells_without_magics_and_notes_a_failing_cell(re
 
 
 def test_a_class_in_the_session_is_checked_with_an_html_table_and_text(files):
-    space = {}
-    exec(compile(LECTURE, str(files / "lecture.py"), "exec"), space)
-    report = check_engine(space["Value"], timeout=20)
+    session = types.ModuleType("notebook_session")  # as a notebook's __main__: the class and its Neuron, Layer, MLP
+    sys.modules[session.__name__] = session
+    try:
+        exec(compile(LECTURE, str(files / "lecture.py"), "exec"), vars(session))
+        report = check_engine(session.Value, timeout=20)
+    finally:
+        del sys.modules[session.__name__]
     assert report.verdict == "pass"
+    assert [r.status for r in report.results if r.op == "nn"] == ["pass", "pass", "pass"]
     html = report._repr_html_()
     assert "<table>" in html and "passed" in html and "not offered" in html
     assert str(report) == repr(report) == report.text()
@@ -290,10 +296,43 @@ def test_a_fresh_seed_gives_fresh_checks_and_the_same_seed_the_same():
 
 
 def test_the_hand_work_catalogue_is_untouched_by_the_code_mistakes():
+    import yaml
+
+    from practice.resources import templates_dir
+
+    hand = {}
+    for path in sorted((templates_dir() / "grading").glob("*.yaml")):
+        if path.name != "code.yaml":
+            hand.update(yaml.safe_load(path.read_text(encoding="utf-8")).get("mistakes") or {})
+    assert {name: m.why for name, m in grade.catalogue().items()} == {n: e["why"].strip() for n, e in hand.items()}
     assert "missing-backward" not in grade.catalogue() and "no-visited" not in grade.catalogue()
     assert set(grade.texts("code_mistakes")) >= {"overwrite", "sign-slip", "missing-backward", "no-visited",
                                                  "swapped-reversed", "unlifted-numbers", "unseeded"}
     assert len(grade.catalogue()) == 22
+
+
+def test_other_names_are_found_or_given_and_never_guessed_silently(tmp_path):
+    renamed = LECTURE.replace("Value", "Tensor").replace("data", "number").replace("grad", "slope").replace(
+        "backward", "propagate")
+    path = tmp_path / "tensor.py"
+    path.write_text(renamed)
+    unnamed = check_path(path, limits=LIMITS)
+    assert unnamed.verdict == "error"
+    assert unnamed.load_error.startswith("no value class found (a class whose objects hold data and grad and have a "
+                                         "backward method) among Tensor, Neuron, Layer, MLP; name it with --class")
+    half = check_path(path, {"class": "Tensor"}, limits=LIMITS)
+    assert half.load_error == ("class Tensor does not look like a value class: after Tensor(2.5), no attribute "
+                               "(data, val, value, v, x) holds the number; its attributes are _op, _prev, _propagate, "
+                               "label, number, slope: say which with --data")
+    names = {"class": "Tensor", "data": "number", "grad": "slope", "backward": "propagate"}
+    named = check_path(path, names, limits=LIMITS)
+    assert named.verdict == "pass", named.headline()
+    assert "as named with --class, --data, --grad, --backward" in named.text()
+    path.write_text(LECTURE.replace("self.data", "self.val").replace("other.data", "other.val").replace(
+        "out.data", "out.val").replace("def backward", "def backprop"))
+    found = check_path(path, limits=LIMITS)
+    assert (found.engine["data"], found.engine["backward"], found.verdict) == ("val", "backprop", "pass")
+    assert "data in .val, grad in .grad, backward with .backprop() (found by looking" in found.text()
 
 
 # ---------------------------------------------------------------- the command and its formats
