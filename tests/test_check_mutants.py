@@ -156,3 +156,16 @@ def test_a_failure_shows_its_smallest_example_with_expected_and_got(reports):
     k = float(first.example["program"].split(" - ")[0].split("= ")[1])
     a = first.example["inputs"]["a"]
     assert first.expected["t.data"] == pytest.approx(k - a) and first.got["t.data"] == pytest.approx(a - k)
+
+
+def test_an_op_that_cannot_run_is_failed_with_the_error_and_the_learners_line(tmp_path):
+    """micrograd's a - b is a + (-b): without __neg__, - cannot run; unary minus itself is not offered."""
+    path = tmp_path / "noneg.py"
+    path.write_text(_sub(BASE, "    def __neg__(self): # -self\n        return self * -1\n", ""))
+    report = check_path(path, limits=Limits(timeout=20))
+    groups = {g["op"]: g for g in report.groups()}
+    assert groups["neg"]["status"] == "not offered"
+    assert groups["-"]["status"] == "failed"
+    first = groups["-"]["first"]
+    assert first.status == "error" and first.why.startswith("TypeError: bad operand type for unary -: 'Value' (noneg.py line ")
+    assert first.why.endswith(": return self + (-other))")

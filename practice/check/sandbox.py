@@ -61,8 +61,10 @@ def _child(target, jobs, names, seed, limits: Limits, result_w: int, out_w: int)
         os.dup2(null, 0)
         os.dup2(out_w, 1)
         os.dup2(out_w, 2)
-        address = _virtual_memory() + STACK + limits.memory
-        resource.setrlimit(resource.RLIMIT_AS, (address, address))
+        start = _virtual_memory()
+        if start:  # where the process's size can't be read (no /proc), the memory limit is left out
+            address = start + STACK + limits.memory
+            resource.setrlimit(resource.RLIMIT_AS, (address, address))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu, limits.cpu + 5))
         resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # nothing is written but the report (by the parent)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
