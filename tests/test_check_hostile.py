@@ -3,7 +3,6 @@ the tool, and nothing is written but the report. The limits are small here so th
 
 import subprocess
 import sys
-from pathlib import Path
 
 import inspect
 

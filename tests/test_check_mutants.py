@@ -8,7 +8,6 @@ such failure must either name the mistake or say which failing op it uses.
 """
 
 import inspect
-from pathlib import Path
 
 import micrograd.engine
 import pytest

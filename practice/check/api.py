@@ -17,8 +17,7 @@ SHOWN = 6  # differences shown for one example
 def _checks(seed: int) -> list[Check]:
     checks = draw(seed)
     for what, name in NN:
-        checks.append(Check(name, "nn", [], id=len(checks)))
-        checks[-1].nn = what
+        checks.append(Check(name, "nn", [], id=len(checks), nn=what))
     return checks
 
 

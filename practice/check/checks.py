@@ -34,6 +34,7 @@ class Check:
     needs: set = field(default_factory=set)   # the ops it uses
     expected: dict = field(default_factory=dict)  # name -> (data, grad), for the last program
     id: int = 0
+    nn: str | None = None         # for a Neuron/Layer/MLP check: which ("neuron", "layer", "mlp")
 
     @property
     def program(self) -> list:

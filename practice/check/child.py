@@ -1,8 +1,9 @@
 """What runs in the child process: load the learner's code, find their value class, run each check and
 send back what every named node holds, one JSON line per event on the result pipe.
 
-The child is a fork of the checker, so nothing here imports at run time beyond the standard library;
-the learner's code may print, loop, exit or crash: the parent (sandbox.py) watches and limits it.
+The child is a fork of the checker: what it needs is loaded before the learner's code runs (and the
+checker's own modules are then forgotten, so the learner's `engine` is theirs). The learner's code may
+print, loop, exit or crash: the parent (sandbox.py) watches and limits it.
 """
 
 import builtins
