@@ -416,7 +416,7 @@ def test_a_folder_of_submissions_gives_one_csv_row_each(mutant, files, tmp_path)
     assert [r["submission"] for r in rows] == ["ada.py", "bob.py", "cy.py"]
     assert [r["verdict"] for r in rows] == ["pass", "fail", "error"]
     failed = rows[1]["failed ops"].split()
-    assert failed[:4] == ["-", "*", "neg", "shared"] and set(failed[4:]) <= {"generated"}  # set order: see above
+    assert failed[:5] == ["-", "*", "/", "neg", "shared"] and set(failed[5:]) <= {"generated"}  # set order: see above
     assert rows[1]["mistakes"] == "overwrite"
     assert rows[2]["message"].startswith("loading the code failed: SyntaxError")
     assert len(run.stdout.splitlines()) == 3

@@ -13,14 +13,14 @@ from practice.check.api import check_path
 from practice.check.sandbox import Limits
 
 LIMITS = Limits(timeout=5, cpu=30)  # room for a busy machine; a loop costs its limit, so those get less
-LOOPING = Limits(timeout=2, cpu=30)
+LOOPING = Limits(timeout=4, cpu=30)  # the looping file's other checks (a 2,000-deep chain) must still finish under load
 MICROGRAD = inspect.getsource(micrograd.engine)
 LOOP_IN_RELU = MICROGRAD.replace("    def relu(self):\n", "    def relu(self):\n        while True:\n            pass\n")
 EXIT_IN_POW = MICROGRAD.replace("    def __pow__(self, other):\n", "    def __pow__(self, other):\n        import os; os._exit(7)\n")
 
 # name: (file name, source, what the one line must say)
 HOSTILE = {
-    "loop at import": ("loop.py", "while True:\n    pass\n", "loading the code did not finish within 2 s (an endless loop?)"),
+    "loop at import": ("loop.py", "while True:\n    pass\n", "loading the code did not finish within 4 s (an endless loop?)"),
     "os._exit at import": ("exit.py", "import os\nos._exit(3)\n", "the code ended the process (exit status 3; os._exit?)"),
     "sys.exit at import": ("sysexit.py", "import sys\nsys.exit(4)\n", "loading the code failed: the code called sys.exit(4)"),
     "input() at import": ("ask.py", "name = input('your name? ')\n", "EOFError: input() was called, but nobody can type"),
@@ -73,7 +73,7 @@ def test_a_loop_inside_an_op_fails_that_op_and_the_rest_is_still_checked(hostile
     report = hostile[2]["loop in an op"]
     groups = {g["op"]: g for g in report.groups()}
     assert [op for op, g in groups.items() if g["status"] == "failed"] == ["relu"]
-    assert groups["relu"]["first"].why == "the check did not finish within 2 s (an endless loop?)"
+    assert groups["relu"]["first"].why == "the check did not finish within 4 s (an endless loop?)"
     assert groups["+"]["status"] == groups["*"]["status"] == groups["deep"]["status"] == "passed"
     assert all(r.why.startswith(("not run: a check with the same ops", "the check did not finish"))
                for r in report.results if r.status == "error")

@@ -77,7 +77,11 @@ def _all_in(method: str, old: str, new: str):
 MUTANTS = {
     "overwrite in +": (_all_in("__add__", ".grad += out.grad", ".grad = out.grad"), "overwrite", {"+"}, "self.grad = out.grad"),
     # -a is a * -1 and a - b is a + (-b): a value used twice in them meets __mul__'s overwrite.
-    "overwrite in *": (_all_in("__mul__", ".grad += ", ".grad = "), "overwrite", {"*", "neg", "-"}, "self.grad = other.data"),
+    # a / b is a * b**-1: "a / b, a used again" runs a's grad through __mul__.
+    "overwrite in *": (_all_in("__mul__", ".grad += ", ".grad = "), "overwrite", {"*", "neg", "-", "/"}, "self.grad = other.data"),
+    # Only self's line: a * a still comes out right (the second line adds), so only "a used again" shows it.
+    "overwrite of self in *": (_in("__mul__", "self.grad += ", "self.grad = "), "overwrite", {"*", "neg", "-", "/"},
+                               "self.grad = other.data"),
     # a / a is a * a**-1.
     "overwrite in **": (_in("__pow__", "self.grad += ", "self.grad = "), "overwrite", {"**", "/"}, "self.grad = (other"),
     "overwrite in relu": (_in("relu", "self.grad += ", "self.grad = "), "overwrite", {"relu"}, "self.grad = (out.data"),

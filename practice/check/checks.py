@@ -139,6 +139,7 @@ def _op_checks(op: str, rng: random.Random) -> list[Check]:
         add(f"a {op} b, gradient from above", [_leaf("a", a), _leaf("b", b), _leaf("c", c), ("t", op, ["a", "b"]),
                                                ("L", "*", ["t", "c"])])
         add(f"a {op} a (one value used twice)", [_leaf("a", a), ("t", op, ["a", "a"])])
+        add(f"a {op} b, a used again", [_leaf("a", a), _leaf("b", b), ("t", op, ["a", "b"]), ("L", "+", ["t", "a"])])
         add(f"a {op} b, b used again", [_leaf("a", a), _leaf("b", b), ("t", op, ["a", "b"]), ("L", "+", ["t", "b"])])
     elif op in REVERSED:
         plain = op[1:]
