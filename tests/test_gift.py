@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moodle_rules import SPECIAL, givens, moodle_grade, near_misses, read_gift
-from practice import quiz, quiz_moodle
+from practice.quiz import command as quiz
+from practice.quiz import gift as quiz_gift
 from practice.generate import problem_set
 from practice.spec import choose
 
@@ -76,9 +77,9 @@ def _unescaped_specials(out):
 @settings(max_examples=300)
 @given(st.text(alphabet=st.sampled_from(list("~=#{}:\\n\r\n ab−×²")) | st.characters(), max_size=60))
 def test_gift_escape_leaves_no_special_character_bare(text):
-    out = quiz_moodle.gift_escape(text)
+    out = quiz_gift.gift_escape(text)
     assert _unescaped_specials(out) == []
-    assert quiz_moodle.gift_unescape(out) == text.replace("\r\n", "\n").replace("\r", "\n")
+    assert quiz_gift.gift_unescape(out) == text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 

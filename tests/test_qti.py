@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from practice import qti, quiz
+from practice.quiz import command as quiz
+from practice.quiz import qti
 from practice.generate import problem_set
 from practice.spec import choose
 

@@ -15,7 +15,10 @@ from hypothesis import strategies as st
 
 from moodle_rules import (PART, PART_START, PLUGINFILE, ROW, givens, moodle_answers, moodle_grade, near_misses,
                           one_line_error, run, significant)
-from practice import draw, pictures_small, quiz, quiz_moodle, quiz_view
+from practice import draw, pictures_small
+from practice.quiz import command as quiz
+from practice.quiz import moodle as quiz_moodle
+from practice.quiz import view as quiz_view
 from practice.errors import UserError
 from practice.generate import problem_set
 from practice.spec import choose

@@ -1,12 +1,12 @@
 """The `quiz` command: LMS quiz files from a spec's problem set.
 
-- Moodle XML (the default; practice/quiz_moodle.py): numerical and whole-pass cloze questions with their
+- Moodle XML (the default; practice/quiz/moodle.py): numerical and whole-pass cloze questions with their
   pictures, split into numbered parts that each fit --max-size (2 MB, a stock PHP upload limit);
-- GIFT (practice/quiz_moodle.py): the numerical questions as text, for Moodle without pictures;
-- QTI 1.2 (practice/qti.py): a zip package that Canvas (and Blackboard, D2L) imports, one numerical
+- GIFT (practice/quiz/gift.py): the numerical questions as text, for Moodle without pictures;
+- QTI 1.2 (practice/quiz/qti.py): a zip package that Canvas (and Blackboard, D2L) imports, one numerical
   question per asked answer with its picture inside the package.
 
-Every format reads the same View of a record (practice/quiz_view.py): the same keys, tolerances,
+Every format reads the same View of a record (practice/quiz/view.py): the same keys, tolerances,
 mistakes and texts. Pictures are drawn once and made small (practice/pictures_small.py).
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import click
 
-from .errors import UserError, one_line
-from .quiz_moodle import human_size
+from ..errors import UserError, one_line
+from .moodle import human_size
 
 FORMATS = ("moodle", "gift", "qti")
 IMAGE_FORMATS = ("png", "svg")
@@ -73,7 +73,7 @@ class Summary:
 
 
 def meta(spec) -> dict:
-    from . import GENERATOR
+    from .. import GENERATOR
 
     return {"generator": GENERATOR, "spec": spec.name, "spec_arg": shlex.quote(spec.name), "seed": spec.seed, "title": one_line(spec.title)}
 
@@ -94,15 +94,15 @@ def check(spec, out, fmt: str, image_format: str) -> Path:
         raise UserError(f"unknown quiz format {fmt!r}; choose moodle, gift or qti")
     if image_format not in IMAGE_FORMATS:
         raise UserError(f"unknown picture format {image_format!r}; choose png or svg")
-    from .atomic import check_writable
-    from .quiz_moodle import category
-    from .quiz_view import check_xml_text
+    from ..atomic import check_writable
+    from .moodle import category
+    from .view import check_xml_text
 
     category(spec)
     check_xml_text(spec.title, f"spec {spec.name}: the title")
     path = check_writable(out)
     if fmt in ("moodle", "qti"):
-        from .draw import require_dot
+        from ..draw import require_dot
 
         require_dot()
     return path
@@ -112,9 +112,9 @@ def _pictures(records, image_format: str, answers: bool = True):
     """Every record's (question, answer) pictures, made small (the answer pictures only when `answers`);
     drawn about 50 steps at a time, for the progress bar (on stderr, only on a terminal). The same
     pictures, in the same order, whatever the steps."""
-    from .draw import pictures
-    from .pictures_small import small_pairs
-    from .progress import progress
+    from ..draw import pictures
+    from ..pictures_small import small_pairs
+    from ..progress import progress
 
     out, step = [], max(25, -(-len(records) // 50))
     with progress(len(records), "Drawing pictures") as bar:
@@ -128,15 +128,15 @@ def _pictures(records, image_format: str, answers: bool = True):
 def build_quiz(spec, out, fmt: str = "moodle", image_format: str = "png", max_size: int | None = None) -> Summary:
     """Write the quiz for `spec` (a spec.Spec, seed applied) to `out`, whole or not at all. Moodle XML
     bigger than `max_size` bytes is written as parts OUT-part1.xml, ... (all or none of them)."""
-    from .atomic import atomic_paths, write_bytes
-    from .generate import problem_set
+    from ..atomic import atomic_paths, write_bytes
+    from ..generate import problem_set
 
     out = Path(out)
     check(spec, out, fmt, image_format)
     records = problem_set(spec.entries, spec.seed)
     info = meta(spec)
     if fmt == "gift":
-        from .quiz_moodle import gift
+        from .gift import gift
 
         text, count = gift(spec, records, info)
         data = text.encode("utf-8")
@@ -150,7 +150,7 @@ def build_quiz(spec, out, fmt: str = "moodle", image_format: str = "png", max_si
         write_bytes(out, data)
         return Summary(out, fmt, len(records), held["items"], 0, held["pictures"], image_format, len(data))
 
-    from .quiz_moodle import moodle_parts
+    from .moodle import moodle_parts
 
     parts = moodle_parts(spec, records, pics, max_size, info)
     items = [item for _, group in parts for item in group]
@@ -217,7 +217,7 @@ def command(spec, seed, fmt, image_format, max_size, out):
       backprop-practice quiz --format gift
       backprop-practice quiz --format qti -o week3.zip
     """
-    from .spec import choose
+    from ..spec import choose
 
     if max_size is not None and fmt != "moodle":
         raise UserError("--max-size applies to --format moodle only (GIFT is text, and a QTI zip goes to Canvas whole)")

@@ -10,7 +10,7 @@ The zip holds:
 
 Each item follows the shape of Canvas's own QTI exports: Canvas metadata (question_type, points_possible),
 the question HTML as escaped text in <mattext texttype="text/html">, a decimal fill-in box, and one scored
-condition: the key (about 6 significant figures, practice/quiz_view.stored) as <varequal>, or a value in
+condition: the key (about 6 significant figures, practice/quiz/view.stored) as <varequal>, or a value in
 [key − tolerance, key + tolerance] by <vargte>/<varlte> (Canvas reads this as an exact answer with that
 margin). Feedback: the worked steps as general feedback ("general_fb", Canvas's neutral comments) and, for
 a wrong answer, the answer's catalogued mistakes as "If you got X: why" lines ("general_incorrect_fb",
@@ -29,7 +29,7 @@ import hashlib
 import re
 import zipfile
 
-from .quiz_view import check_xml_text, env, html, view
+from .view import check_xml_text, env, html, view
 
 ASSESSMENT_RESOURCE = "imsqti_xmlv1p2"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp: the same package, the same bytes
@@ -53,7 +53,7 @@ def item_ident(problem_id: str, answer_name: str) -> str:
 
 
 def _score_range(a) -> dict:
-    from .quiz_view import offset
+    from .view import offset
 
     key, margin = a.text, a.tolerance_text
     return {"key": key, "low": offset(key, margin, -1), "high": offset(key, margin, +1)}
@@ -61,7 +61,7 @@ def _score_range(a) -> dict:
 
 def package(spec, records: list[dict], pics, meta: dict) -> tuple[bytes, dict]:
     """The zip's bytes and what it holds: {"items", "pictures", "problems"}."""
-    from .quiz_moodle import shown
+    from .moodle import shown
 
     aid = assessment_ident(spec)
     folder = aid

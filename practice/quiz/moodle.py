@@ -1,5 +1,5 @@
-"""Moodle's two import formats: Moodle XML (pictures embedded, split into parts that fit an upload limit)
-and GIFT (text only).
+"""Moodle XML: questions with their pictures embedded, in the quiz's category, split into parts that fit an
+upload limit. (GIFT, Moodle's text format, is practice/quiz/gift.py; both use the categories below.)
 
 Moodle XML holds, for every problem:
   - one `numerical` question per asked quantity: the key first (100%, the record's tolerance, stored to
@@ -15,49 +15,19 @@ Each question text embeds the question picture (grads blank) as a base64 <file> 
 the worked steps, and the cloze question's also embeds the answer picture. Pictures are made small first
 (practice/pictures_small.py). When the file would pass the size limit (a stock PHP site refuses uploads
 over 2 MB), it is written as numbered parts, each a complete file with the same category.
-
-GIFT carries no pictures: it holds the numerical questions only, as plain text ([plain] format, so
-indentation and symbols show as written) that states every given value and statement, with the same
-mistake answers and Moodle's `// [tag:...]` comment line.
 """
 
 import base64
 
-from .errors import UserError, one_line
-from .quiz_view import Quantity, View, check_xml_text, env, html, view
+from ..errors import UserError, one_line
+from .view import Quantity, View, check_xml_text, env, html, view
 
 PENALTY = "0.3333333"  # Moodle's default: a third of the mark lost per extra try in interactive mode
 CSS_PX_PER_PT = 4 / 3  # show pictures at their natural size: 10 pt text stays 10 pt
 TAG = "backprop-practice"
-GIFT_SPECIAL = "\\~=#{}:"
 
 
 # ---------------------------------------------------------------- escaping
-
-
-def gift_escape(text: str) -> str:
-    """GIFT text: a backslash before each of ~ = # { } : and backslash itself; line breaks as \\n.
-
-    The result holds no raw special character and no line break, so it can never end a question,
-    open an answer block or start a comment line. \\r\\n and \\r count as line breaks.
-    """
-    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
-    return "".join("\\" + ch if ch in GIFT_SPECIAL else "\\n" if ch == "\n" else ch for ch in text)
-
-
-def gift_unescape(text: str) -> str:
-    """The inverse of gift_escape, read the way Moodle's GIFT importer reads escapes."""
-    out, i = [], 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            nxt = text[i + 1]
-            out.append("\n" if nxt == "n" else nxt if nxt in GIFT_SPECIAL else ch + nxt)
-            i += 2
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
 
 
 def cdata(text: str):
@@ -210,16 +180,3 @@ def human_size(n: int, up: bool = False) -> str:
         return f"{kb} KB"
     mb = math.ceil(n / 1024 / 1024 * 100) / 100 if up else math.floor(n / 1024 / 1024 * 100) / 100
     return f"{mb:.2f} MB"
-
-
-# ---------------------------------------------------------------- GIFT
-
-
-def gift(spec, records: list[dict], meta: dict) -> tuple[str, int]:
-    """The GIFT file and its number of questions."""
-    views = [view(r) for r in records]
-    items = [{"q": v, "a": a, "tags": tags(v, "one-answer")} for v in views for a in v.answers]
-    environment = env("text")
-    environment.filters.setdefault("gift", gift_escape)
-    text = environment.get_template("quiz/quiz.gift.j2").render(category=category(spec), meta=meta, items=items)
-    return text, len(items)
