@@ -38,11 +38,24 @@ def gift_unescape(text: str) -> str:
 # ---------------------------------------------------------------- GIFT
 
 
-def gift(spec, records: list[dict], meta: dict) -> tuple[str, int]:
-    """The GIFT file and its number of questions."""
-    views = [view(r) for r in records]
-    items = [{"q": v, "a": a, "tags": tags(v, "one-answer")} for v in views for a in v.answers]
+def gift(spec, exercises: list[list[dict]], meta: dict) -> tuple[str, int]:
+    """The GIFT file and its number of questions. One variant an exercise: every question in the quiz's
+    category. More: each asked answer of an exercise gets a `$CATEGORY:` line of its own
+    (TOP/<exercise>/<answer>, as in Moodle XML) with that answer's question of every variant after it."""
+    from .moodle import exercise_slots
+
+    top = category(spec)
+    items = []
+    if max(len(e) for e in exercises) == 1:
+        for (record,) in exercises:
+            v = view(record)
+            items += [{"q": v, "a": a, "tags": tags(v, "one-answer"), "category": None} for a in v.answers]
+    else:
+        for path, slots in exercise_slots(top, exercises):
+            for slot, pairs in slots:
+                items += [{"q": v, "a": a, "tags": tags(v, "one-answer"), "category": slot if i == 0 else None}
+                          for i, (v, a) in enumerate(pairs)]
     environment = env("text")
     environment.filters.setdefault("gift", gift_escape)
-    text = environment.get_template("quiz/quiz.gift.j2").render(category=category(spec), meta=meta, items=items)
+    text = environment.get_template("quiz/quiz.gift.j2").render(category=top, meta=meta, items=items)
     return text, len(items)

@@ -18,6 +18,7 @@ over 2 MB), it is written as numbered parts, each a complete file with the same 
 """
 
 import base64
+from typing import NamedTuple
 
 from ..errors import UserError, one_line
 from .view import Quantity, View, check_xml_text, env, html, view
@@ -126,41 +127,127 @@ def moodle_items(records: list[dict], pics) -> list[dict]:
     return items
 
 
+class Group(NamedTuple):
+    """Questions that stay in one file when they can: `head` (category lines) opens them and opens them
+    again in any part that continues them; `body` holds questions and Groups, in order."""
+
+    head: list
+    body: list
+
+
+def _phrase(name: str, *args) -> str:
+    return one_line(str(getattr(env("text").get_template("quiz/phrases.j2").module, name)(*args)))
+
+
+def _category_item(path: str, info=None) -> dict:
+    return {"type": "category", "path": check_xml_text(path), "info": info}
+
+
+def exercise_slots(top: str, exercises: list[list[dict]]):
+    """For each exercise: (its category path TOP/<exercise i>, [(the path of one of its asked answers'
+    sub-category, [(View, Quantity) of that answer in every variant])]). Variants of an exercise ask the
+    same answers (practice/equivalence.py); should one ever not, answers are matched by position and the
+    sub-category named by it."""
+    width = len(str(len(exercises)))
+    for number, variants in enumerate(exercises, start=1):
+        views = [view(r) for r in variants]
+        path = f"{top}/{escape_category_name(_phrase('exercise_category', number, width, views[0]))}"
+        slots = []
+        for k in range(max(len(v.answers) for v in views)):
+            names = {v.answers[k].name for v in views if k < len(v.answers)}
+            name = names.pop() if len(names) == 1 else _phrase("answer_slot", k + 1)
+            slots.append((f"{path}/{escape_category_name(name)}", [(v, v.answers[k]) for v in views if k < len(v.answers)]))
+        yield path, slots
+
+
+def exercise_units(top: str, exercises: list[list[dict]], pics) -> list[Group]:
+    """An exercise's variants where Moodle draws one per student: for exercise i, a category
+    TOP/<exercise i> holding one sub-category per question of the exercise (each asked answer, then the
+    whole backward pass), with that question of every variant inside, named as always. A random question
+    from a question's sub-category gives each student that question with other numbers."""
+    units, at = [], 0
+    for variants, (path, slots) in zip(exercises, exercise_slots(top, exercises)):
+        shown_pics = {id(r): (_file(q), _shown(q), a) for r, (q, a) in zip(variants, pics[at : at + len(variants)])}
+        at += len(variants)
+        views = [view(r) for r in variants]
+        pic_of = {v.id: shown_pics[id(r)] for v, r in zip(views, variants)}
+        head = [_category_item(path, cdata(html("exercise_info", views[0], len(variants))))]
+        body = []
+        for slot, pairs in slots:
+            items = [_numerical(v, a, *pic_of[v.id][:2]) for v, a in pairs]
+            body.append(Group([_category_item(slot)], items))
+        items = [_cloze(v, *pic_of[v.id]) for v in views]
+        body.append(Group([_category_item(f"{path}/{escape_category_name(_phrase('pass_slot'))}")], items))
+        units.append(Group(head, body))
+    return units
+
+
 def moodle_text(category_path: str, info, items: list[dict]) -> str:
-    """One complete Moodle XML file: the category, then `items`."""
+    """One complete Moodle XML file: the category, then `items` (questions, and category lines)."""
     return env("xml").get_template("quiz/moodle.xml.j2").render(category=category_path, info=info, items=items, penalty=PENALTY)
 
 
-def moodle_parts(spec, records: list[dict], pics, max_size: int | None, meta: dict) -> list[tuple[bytes, list[dict]]]:
+def _flat(unit) -> list[dict]:
+    return unit.head + [e for child in unit.body for e in _flat(child)] if isinstance(unit, Group) else [unit]
+
+
+def moodle_parts(spec, exercises: list[list[dict]], pics, max_size: int | None, meta: dict) -> list[tuple[bytes, list[dict]]]:
     """Moodle XML as [(file bytes, its items)]: one file when it fits `max_size` bytes (or no limit),
-    else the fewest parts, questions in order, each a complete file that fits. A question that cannot
-    fit in a file of its own is a UserError, raised before anything is written."""
+    else the fewest parts, in order, each a complete file that fits. One variant an exercise: split
+    between any two questions. More: an exercise's questions stay in one part unless the exercise alone
+    is too big, then a question's variants stay together unless they alone are, a part that continues a
+    category opening it again. A question that cannot fit in a file of its own is a UserError, raised
+    before anything is written."""
     path = category(spec)
     info = cdata(html("category_info", meta))
-    items = moodle_items(records, pics)
+    if max(len(e) for e in exercises) > 1:
+        units = exercise_units(path, exercises, pics)
+    else:
+        units = moodle_items([e[0] for e in exercises], pics)
+    items = [e for unit in units for e in _flat(unit)]
     whole = moodle_text(path, info, items).encode("utf-8")
     if max_size is None or len(whole) <= max_size:
         return [(whole, items)]
     empty = len(moodle_text(path, info, []).encode("utf-8"))
-    sizes = [len(moodle_text(path, info, [item]).encode("utf-8")) - empty for item in items]
-    groups: list[list[dict]] = [[]]
-    used = empty
-    for item, size in zip(items, sizes):
-        if empty + size > max_size:
-            raise UserError(
-                f"--max-size {human_size(max_size)} is too small: the question {_name(item)} alone makes a "
-                f"{human_size(empty + size)} file; give at least --max-size {human_size(empty + size, up=True)}"
-            )
-        if groups[-1] and used + size > max_size:
-            groups.append([])
-            used = empty
-        groups[-1].append(item)
-        used += size
+    sizes = {id(e): len(moodle_text(path, info, [e]).encode("utf-8")) - empty for e in items}
+    groups = _pack(units, lambda els: sum(sizes[id(e)] for e in els), empty, max_size)
     parts = [(moodle_text(path, info, group).encode("utf-8"), group) for group in groups]
     for data, group in parts:  # the sum of question sizes is the file's size; checked, not assumed
         if len(data) > max_size:
             raise AssertionError(f"a part of {len(data)} bytes passes the limit of {max_size}")
     return parts
+
+
+def _pack(units: list, size, empty: int, max_size: int) -> list[list[dict]]:
+    """`units` (questions and Groups) in the fewest parts under `max_size`, by the rule of moodle_parts."""
+    groups: list[list[dict]] = [[]]
+    used = empty
+
+    def place(unit, heads: list[list[dict]]):
+        nonlocal used
+        opening = [e for head in heads for e in head]  # what a part must hold before this unit
+        missing = [e for e in opening if not any(x is e for x in groups[-1])]
+        elements = _flat(unit)
+        if used + size(missing + elements) <= max_size:
+            groups[-1].extend(missing + elements)
+            used += size(missing + elements)
+            return
+        if groups[-1] and empty + size(opening + elements) <= max_size:
+            groups.append(opening + elements)
+            used = empty + size(opening + elements)
+            return
+        if not isinstance(unit, Group):
+            need = empty + size(opening + elements)
+            raise UserError(
+                f"--max-size {human_size(max_size)} is too small: the question {_name(unit)} alone makes a "
+                f"{human_size(need)} file; give at least --max-size {human_size(need, up=True)}"
+            )
+        for child in unit.body:
+            place(child, heads + [unit.head])
+
+    for unit in units:
+        place(unit, [])
+    return groups
 
 
 def _name(item: dict) -> str:
