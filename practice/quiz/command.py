@@ -229,6 +229,10 @@ def command(spec, seed, fmt, image_format, max_size, variants, out):
     "QTI .zip file" import, one numerical question per asked quantity. Same SPEC and seed, same
     questions as `problems SPEC --seed S --json`.
 
+    --variants N writes every exercise N times with other numbers: each of its questions gets a Moodle
+    sub-category (a Canvas question group) holding that question of every variant, so a random question
+    from it gives each student other numbers (docs/quiz-variants.md).
+
     \b
     Examples:
       backprop-practice quiz

@@ -46,7 +46,7 @@ def gift(spec, exercises: list[list[dict]], meta: dict) -> tuple[str, int]:
 
     top = category(spec)
     items = []
-    if max(len(e) for e in exercises) == 1:
+    if max((len(e) for e in exercises), default=1) == 1:
         for (record,) in exercises:
             v = view(record)
             items += [{"q": v, "a": a, "tags": tags(v, "one-answer"), "category": None} for a in v.answers]

@@ -200,7 +200,7 @@ def moodle_parts(spec, exercises: list[list[dict]], pics, max_size: int | None, 
     before anything is written."""
     path = category(spec)
     info = cdata(html("category_info", meta))
-    if max(len(e) for e in exercises) > 1:
+    if max((len(e) for e in exercises), default=1) > 1:
         units = exercise_units(path, exercises, pics)
     else:
         units = moodle_items([e[0] for e in exercises], pics)

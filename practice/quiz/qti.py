@@ -86,7 +86,7 @@ def package(spec, exercises: list[list[dict]], pics, meta: dict) -> tuple[bytes,
             files[f"{folder}/images/{qpic.name}"] = qpic.data
             pic_of[record["id"]] = shown(qpic, f"images/{qpic.name}")
         at += len(variants)
-    if max(len(e) for e in exercises) == 1:
+    if max((len(e) for e in exercises), default=1) == 1:
         entries = [{"item": _item(v, a, pic_of[v.id])} for (record,) in exercises for v in [view(record)] for a in v.answers]
     else:
         entries = []
