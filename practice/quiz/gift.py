@@ -51,7 +51,7 @@ def gift(spec, exercises: list[list[dict]], meta: dict) -> tuple[str, int]:
             v = view(record)
             items += [{"q": v, "a": a, "tags": tags(v, "one-answer"), "category": None} for a in v.answers]
     else:
-        for path, slots in exercise_slots(top, exercises):
+        for _path, _views, slots in exercise_slots(top, exercises):
             for slot, pairs in slots:
                 items += [{"q": v, "a": a, "tags": tags(v, "one-answer"), "category": slot if i == 0 else None}
                           for i, (v, a) in enumerate(pairs)]

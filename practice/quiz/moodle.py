@@ -144,8 +144,8 @@ def _category_item(path: str, info=None) -> dict:
 
 
 def exercise_slots(top: str, exercises: list[list[dict]]):
-    """For each exercise: (its category path TOP/<exercise i>, [(the path of one of its asked answers'
-    sub-category, [(View, Quantity) of that answer in every variant])]). Variants of an exercise ask the
+    """For each exercise: (its category path TOP/<exercise i>, its variants' Views, [(the path of one of its
+    asked answers' sub-category, [(View, Quantity) of that answer in every variant])]). Variants of an exercise ask the
     same answers (practice/equivalence.py); should one ever not, answers are matched by position and the
     sub-category named by it."""
     width = len(str(len(exercises)))
@@ -157,7 +157,7 @@ def exercise_slots(top: str, exercises: list[list[dict]]):
             names = {v.answers[k].name for v in views if k < len(v.answers)}
             name = names.pop() if len(names) == 1 else _phrase("answer_slot", k + 1)
             slots.append((f"{path}/{escape_category_name(name)}", [(v, v.answers[k]) for v in views if k < len(v.answers)]))
-        yield path, slots
+        yield path, views, slots
 
 
 def exercise_units(top: str, exercises: list[list[dict]], pics) -> list[Group]:
@@ -166,12 +166,10 @@ def exercise_units(top: str, exercises: list[list[dict]], pics) -> list[Group]:
     whole backward pass), with that question of every variant inside, named as always. A random question
     from a question's sub-category gives each student that question with other numbers."""
     units, at = [], 0
-    for variants, (path, slots) in zip(exercises, exercise_slots(top, exercises)):
-        shown_pics = {id(r): (_file(q), _shown(q), a) for r, (q, a) in zip(variants, pics[at : at + len(variants)])}
-        at += len(variants)
-        views = [view(r) for r in variants]
-        pic_of = {v.id: shown_pics[id(r)] for v, r in zip(views, variants)}
-        head = [_category_item(path, cdata(html("exercise_info", views[0], len(variants))))]
+    for path, views, slots in exercise_slots(top, exercises):
+        pic_of = {v.id: (_file(q), _shown(q), a) for v, (q, a) in zip(views, pics[at : at + len(views)])}
+        at += len(views)
+        head = [_category_item(path, cdata(html("exercise_info", views[0], len(views))))]
         body = []
         for slot, pairs in slots:
             items = [_numerical(v, a, *pic_of[v.id][:2]) for v, a in pairs]

@@ -90,8 +90,8 @@ def package(spec, exercises: list[list[dict]], pics, meta: dict) -> tuple[bytes,
         entries = [{"item": _item(v, a, pic_of[v.id])} for (record,) in exercises for v in [view(record)] for a in v.answers]
     else:
         entries = []
-        for variants, (path, slots) in zip(exercises, exercise_slots("", exercises)):
-            first = variants[0]["id"]
+        for path, views, slots in exercise_slots("", exercises):
+            first = views[0].id
             groups = [{"section": {"ident": ident("group", first, pairs[0][1].name), "title": check_xml_text(_title(slot)),
                                    "select": 1, "entries": [{"item": _item(v, a, pic_of[v.id])} for v, a in pairs]}}
                       for slot, pairs in slots]
