@@ -355,6 +355,15 @@ def test_unwritable_folder(tmp_path):
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.parametrize("variants,needle", [("0", "from 1 to 32"), ("33", "from 1 to 32"), ("32", "fewer --variants")])
+def test_bad_variants_are_one_line_and_write_nothing(tmp_path, variants, needle):
+    spec = tmp_path / "mid.yaml"
+    spec.write_text("problems:\n  - {kind: local, difficulty: easy, count: 20}\n", encoding="utf-8")
+    r = run("practice", spec, "--variants", variants, "-o", tmp_path / "mid.html", cwd=tmp_path)
+    assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mid.yaml"]
+
+
 def test_too_many_problems_for_a_page(tmp_path):
     spec = tmp_path / "big.yaml"
     spec.write_text("problems:\n  - {kind: local, difficulty: easy, count: 501}\n", encoding="utf-8")

@@ -376,17 +376,21 @@ def variant_parts(tmp_path_factory):
     text = (folder / "whole.xml").read_text(encoding="utf-8")
     blocks = re.split(r'(?=  <question type="category">)', text)  # the file's top, then one per category
     empty = len(blocks[0].encode()) + len(blocks[1].encode()) + len("</quiz>\n")
-    exercise_sizes, slot_sizes, current = [], [], None
+    exercise_sizes, slot_sizes, heads, questions = [], [], [], []
     for block in blocks[2:]:
         path = re.search(r"<text>(.*?)</text>", block).group(1)
         size = len(block.replace("</quiz>\n", "").encode())
+        head, *rest = re.split(r'(?=  <question type="(?:numerical|cloze)">)', block.replace("</quiz>\n", ""))
+        heads.append(len(head.encode()))
+        questions += [len(q.encode()) for q in rest]
         if path.count("/") == 4:  # $course$/top/Backprop Practice/Backpropagation by hand/Exercise i
             exercise_sizes.append(size)
         else:
             exercise_sizes[-1] += size
             slot_sizes.append(size)
-    limits = {"exercise": empty + max(exercise_sizes), "slot": empty + max(slot_sizes) + (max(exercise_sizes) - max(slot_sizes)) // 3}
-    assert limits["slot"] < limits["exercise"]
+    limits = {"exercise": empty + max(exercise_sizes), "slot": empty + max(slot_sizes) + (max(exercise_sizes) - max(slot_sizes)) // 3,
+              "question": empty + 2 * max(heads) + 2 * max(questions)}
+    assert limits["question"] < empty + max(slot_sizes) < limits["slot"] < limits["exercise"]
     built = {}
     for what, limit in limits.items():
         summary = quiz.build_quiz(choose("worksheet", seed=3), folder / f"{what}.xml", "moodle", "svg", limit, variants=3)
@@ -395,7 +399,7 @@ def variant_parts(tmp_path_factory):
             "exercises": exercise_set(spec.entries, spec.seed, 3), "exercise_sizes": exercise_sizes}
 
 
-@pytest.mark.parametrize("what", ["exercise", "slot"])
+@pytest.mark.parametrize("what", ["exercise", "slot", "question"])
 def test_parts_keep_an_exercise_together_unless_it_alone_is_too_big(variant_parts, what):
     summary, limit = variant_parts["built"][what]
     assert len(summary.parts) >= 2
@@ -412,13 +416,15 @@ def test_parts_keep_an_exercise_together_unless_it_alone_is_too_big(variant_part
     for (exercise, parts), size in zip(where.items(), variant_parts["exercise_sizes"]):
         if variant_parts["empty"] + size <= limit:
             assert len(parts) == 1, exercise
+    slots = {}
+    for number, (path, _) in enumerate(summary.parts):
+        for p, q in filed(ET.parse(path).getroot())[0]:
+            slots.setdefault(p, set()).add(number)
     if what == "slot":  # the biggest exercise cannot fit in one part: split between its questions only
         assert any(len(parts) > 1 for parts in where.values())
-        slots = {}
-        for number, (path, _) in enumerate(summary.parts):
-            for p, q in filed(ET.parse(path).getroot())[0]:
-                slots.setdefault(p, set()).add(number)
         assert all(len(parts) == 1 for parts in slots.values())
+    if what == "question":  # not even a question's variants fit: split between them, the category opened again
+        assert any(len(parts) > 1 for parts in slots.values())
 
 
 def test_the_bundled_quiz_fits_a_stock_upload_limit_in_png_and_svg(tmp_path):
@@ -599,6 +605,9 @@ def test_pictures_without_graphviz_are_one_line_and_write_nothing(tmp_path, fmt,
         (["--max-size", "0"], "--max-size"),
         (["--format", "qti", "--max-size", "2MB"], "--max-size"),
         (["--max-size", "1KB"], "too small"),
+        (["--variants", "0"], "--variants"),
+        (["--variants", "33", "--format", "gift"], "--variants"),
+        (["--variants", "two"], "--variants"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, needle):
