@@ -103,7 +103,7 @@ def solve(program, values, as_json, graph):
 
 # Commands that live beside their exporter: each module defines `command`, a click.Command.
 # One line per command; keep heavy imports inside the command functions so start-up stays quick.
-for _module in ("deck", "worksheet", "quiz", "page", "check"):
+for _module in ("deck", "worksheet", "quiz.command", "page", "check"):
     cli.add_command(__import__(f"practice.{_module}", fromlist=["command"]).command)
 
 

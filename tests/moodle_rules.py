@@ -32,6 +32,31 @@ def one_line_error(r):
     return r.stderr
 
 
+def category_names(path):
+    """A category path as Moodle's importer reads it (question/format.php: split_category_path): split on
+    every / that is not part of //, each name trimmed, // read as a literal /; $course$ and top lead."""
+    names = [n.strip().replace("\0", "/") for n in path.replace("//", "\0").split("/")]
+    assert names[:2] == ["$course$", "top"], path
+    return [n for n in names[2:] if n]
+
+
+def filed(root):
+    """[(category names, question element)] for every question of a Moodle XML file, as qformat_xml files
+    them: a category question makes its path the current category (creating every level), and each
+    question after it goes there. Also {category names: its info text} for the categories it names."""
+    current, out, info = None, [], {}
+    for q in root.findall("question"):
+        if q.get("type") == "category":
+            current = tuple(category_names(q.find("category/text").text))
+            text = q.find("info/text")
+            if text is not None:
+                info[current] = html.unescape(text.text or "")
+            continue
+        assert current is not None, "a question before any category"
+        out.append((current, q))
+    return out, info
+
+
 def moodle_answers(q):
     """A numerical question's answers as Moodle imports them (qformat_xml: in file order, fraction / 100)."""
     return [
@@ -81,9 +106,11 @@ def read_gift(text):
     """Questions back out of GIFT, the way Moodle's importer (qformat_gift::readquestion) reads them:
     blocks between blank lines, // comment lines set apart (their [tag:...] tokens are the tags), escapes
     swapped for placeholders, ::name::, the first {...} as the answer, #### general feedback, then for a
-    numerical question the answers split on =, each with an optional %weight% and a #feedback."""
+    numerical question the answers split on =, each with an optional %weight% and a #feedback. A
+    $CATEGORY: line files every question after it in that category."""
     marks = {c: chr(0xE001 + i) for i, c in enumerate(":#={}~n")}
-    found = {"category": None, "questions": []}
+    found = {"category": None, "questions": []}  # the first category line; each question has its own
+    current = None
     for block in re.split(r"\n[ \t]*\n", text):
         comments = "\n".join(line for line in block.split("\n") if line.strip().startswith("//"))
         lines = [line for line in block.split("\n") if not line.strip().startswith("//")]
@@ -101,7 +128,8 @@ def read_gift(text):
             return s.strip()
 
         if t.startswith("$CATEGORY:"):
-            found["category"] = t[len("$CATEGORY:"):].strip()
+            current = t[len("$CATEGORY:"):].strip()
+            found["category"] = found["category"] or current
             continue
         assert t.startswith("::")
         end = t.index("::", 2)
@@ -127,5 +155,6 @@ def read_gift(text):
         found["questions"].append({
             "title": title, "text": post(qtext[len("[plain]"):]), "answers": answers,
             "feedback": post(feedback), "tags": [m.replace("\\]", "]").strip() for m in TAG.findall(comments)],
+            "category": current,
         })
     return found

@@ -8,33 +8,44 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moodle_rules import SPECIAL, givens, moodle_grade, near_misses, read_gift
-from practice import quiz, quiz_moodle
-from practice.generate import problem_set
+from practice.quiz import command as quiz
+from practice.quiz import gift as quiz_gift
+from practice.exercises import exercise_set
 from practice.spec import choose
 
 SPEC, SEED = "micrograd", 11
 
 
-@pytest.fixture(scope="module")
-def records():
-    spec = choose(SPEC, seed=SEED)
-    return problem_set(spec.entries, spec.seed)
-
-
-@pytest.fixture(scope="module")
-def gift_file(tmp_path_factory):
+@pytest.fixture(scope="module", params=[1, 2], ids=["one-variant", "variants"])
+def gift_file(request, tmp_path_factory):
     out = tmp_path_factory.mktemp("gift") / "quiz.gift"
-    summary = quiz.build_quiz(choose(SPEC, seed=SEED), out, "gift")
-    return out.read_text(encoding="utf-8"), summary
+    spec = choose(SPEC, seed=SEED)
+    summary = quiz.build_quiz(spec, out, "gift", variants=request.param)
+    return out.read_text(encoding="utf-8"), summary, exercise_set(spec.entries, spec.seed, request.param)
 
 
-def test_gift_answers_and_titles_match_the_answer_keys(gift_file, records):
-    text, summary = gift_file
+TOP = "$course$/top/Backprop Practice: micrograd"
+
+
+def expected_questions(exercises):
+    """(record, answer, category) in file order: one variant, every question in the quiz's category; more,
+    for each exercise and each of its answers, a category TOP/Exercise i · <id>/<answer> holding that
+    answer's question of every variant."""
+    if max(len(e) for e in exercises) == 1:
+        return [(r, a, TOP) for (r,) in exercises for a in r["answers"]]
+    width = len(str(len(exercises)))
+    return [(r, r["answers"][k], f"{TOP}/Exercise {i:0{width}d} · {variants[0]['id']}/{a['name']}")
+            for i, variants in enumerate(exercises, start=1) for k, a in enumerate(variants[0]["answers"]) for r in variants]
+
+
+def test_gift_answers_and_titles_match_the_answer_keys(gift_file):
+    text, summary, exercises = gift_file
     found = read_gift(text)
-    assert found["category"] == "$course$/top/Backprop Practice: micrograd"
-    expected = [(r, a) for r in records for a in r["answers"]]
+    assert found["category"] == TOP
+    expected = expected_questions(exercises)
     assert len(found["questions"]) == len(expected) == summary.numerical
-    for q, (r, a) in zip(found["questions"], expected):
+    for q, (r, a, where) in zip(found["questions"], expected):
+        assert q["category"] == where
         assert r["id"] in q["title"] and a["name"] in q["title"]
         first = q["answers"][0]
         assert first["fraction"] == 1.0 and first["tolerance"] == a["tolerance"]
@@ -55,7 +66,7 @@ def test_gift_answers_and_titles_match_the_answer_keys(gift_file, records):
 
 
 def test_gift_questions_are_one_block_each(gift_file):
-    text, _ = gift_file
+    text, _, _ = gift_file
     for block in re.split(r"\n[ \t]*\n", text.strip()):
         code = [line for line in block.split("\n") if not line.startswith("//")]
         assert len(code) in (0, 1, 2)  # the header comments, $CATEGORY, or title+text then answer
@@ -76,9 +87,9 @@ def _unescaped_specials(out):
 @settings(max_examples=300)
 @given(st.text(alphabet=st.sampled_from(list("~=#{}:\\n\r\n ab−×²")) | st.characters(), max_size=60))
 def test_gift_escape_leaves_no_special_character_bare(text):
-    out = quiz_moodle.gift_escape(text)
+    out = quiz_gift.gift_escape(text)
     assert _unescaped_specials(out) == []
-    assert quiz_moodle.gift_unescape(out) == text.replace("\r\n", "\n").replace("\r", "\n")
+    assert quiz_gift.gift_unescape(out) == text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 

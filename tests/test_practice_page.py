@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from practice.kinds import KINDS
-from browser import browser, assert_verdict, candidates, key_text, no_horizontal_scroll, read_verdicts
+from browser import browser, assert_verdict, candidates, far_off, key_text, no_horizontal_scroll, read_verdicts
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = "title: Every kind\nseed: 11\nproblems:\n" + "".join(
@@ -34,9 +34,9 @@ def built(tmp_path_factory):
     spec = folder / "every.yaml"
     spec.write_text(SPEC, encoding="utf-8")
     out = folder / "every.html"
-    r = run("practice", spec, "-o", out)
+    r = run("practice", spec, "-o", out, "--variants", "1")  # one fixed problem each, as before variants
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith(f"wrote {out}: {3 * len(KINDS)} problems") and r.stderr == ""
+    assert r.stdout.startswith(f"wrote {out}: {3 * len(KINDS)} problems,") and r.stderr == ""
     keys = json.loads(run("problems", spec, "--json").stdout)["problems"]
     return out, keys
 
@@ -74,7 +74,7 @@ def test_same_bytes_for_the_same_spec_and_seed(built, tmp_path):
     out, _ = built
     again = tmp_path / "again.html"
     spec = out.parent / "every.yaml"
-    assert run("practice", spec, "-o", again, "--seed", "11").returncode == 0
+    assert run("practice", spec, "-o", again, "--seed", "11", "--variants", "1").returncode == 0
     assert again.read_bytes() == out.read_bytes()
 
 
@@ -236,6 +236,108 @@ def test_screenshots(built, browser, tmp_path, width, scheme):
     context.close()
 
 
+# ---------------------------------------------------------------- variants: a wrong answer comes back with other numbers
+
+VARIANTS = 3
+
+
+@pytest.fixture(scope="module")
+def built_variants(tmp_path_factory):
+    """The worksheet's five problems with 3 variants each (the default), and their records."""
+    from practice.exercises import exercise_set
+    from practice.spec import choose
+
+    out = tmp_path_factory.mktemp("variants") / "week.html"
+    r = run("practice", "worksheet", "--seed", "7", "-o", out)
+    assert r.returncode == 0, r.stderr
+    spec = choose("worksheet", seed=7)
+    exercises = exercise_set(spec.entries, spec.seed, VARIANTS)
+    assert r.stdout.startswith(f"wrote {out}: {len(exercises)} problems of {VARIANTS} variants ({len(exercises) * VARIANTS} in all)")
+    return out, exercises
+
+
+def _answer(page, problem, right: bool):
+    """Type every answer of the shown problem: its own key, or a number far from all; then Check."""
+    for j, a in enumerate(problem["answers"]):
+        text = key_text(a["value"], j) if right else repr(far_off(a))
+        _current(page).locator(f'input[data-answer="{problem["id"]}/{a["name"]}"]').fill(text)
+    page.locator('[data-action="check"]').click()
+    return read_verdicts(page)
+
+
+def _shown(page, exercises):
+    """(exercise index, variant record) of the shown section, read from its data attributes."""
+    section = _current(page)
+    exercise, variant = section.get_attribute("data-exercise"), int(section.get_attribute("data-variant"))
+    (i,) = [i for i, e in enumerate(exercises) if e[0]["id"] == exercise]
+    problem = exercises[i][variant - 1]
+    assert section.get_attribute("data-problem") == problem["id"] and problem["variant"] == variant
+    assert section.get_attribute("data-variants") == str(VARIANTS)
+    assert f"numbers set {variant} of {VARIANTS}" in section.locator(".meta").inner_text()
+    return i, problem
+
+
+def test_a_problem_answered_wrong_comes_back_later_with_other_numbers_and_its_own_key(built_variants, page):
+    out, exercises = built_variants
+    page.goto(out.as_uri())
+    page.locator('[data-action="reset"]').click()
+    page.reload()
+    wrong = {0: 2}  # exercise 0 answered wrong at its first two showings
+    deal, seen = [], {}
+    for step in range(len(exercises) + 2):
+        i, problem = _shown(page, exercises)
+        deal.append((i, problem["variant"]))
+        question = _current(page).locator(".question").inner_text()
+        if i in seen:  # back again: other numbers, the same structure
+            assert question != seen[i] and problem["question"] != exercises[i][0]["question"]
+        seen[i] = question
+        right = wrong.get(i, 0) == 0
+        if not right:
+            wrong[i] -= 1
+            if problem["variant"] == 2:  # the first variant's key is no answer to the second (unless equal)
+                first = exercises[i][0]
+                differs = [(a, b) for a, b in zip(first["answers"], problem["answers"]) if abs(a["value"] - b["value"]) > b["tolerance"]]
+                assert differs
+                typed = {b["name"]: key_text(a["value"], 0) for a, b in differs}
+                for b in problem["answers"]:
+                    text = typed.get(b["name"], repr(far_off(b)))
+                    _current(page).locator(f'input[data-answer="{problem["id"]}/{b["name"]}"]').fill(text)
+                page.locator('[data-action="check"]').click()
+                shown = read_verdicts(page)
+                for _, b in differs:  # graded, and not right
+                    assert shown[f'{problem["id"]}/{b["name"]}']["verdict"] not in (None, "right")
+            else:
+                shown = _answer(page, problem, right=False)
+                assert all(shown[f'{problem["id"]}/{a["name"]}']["verdict"] == "wrong" for a in problem["answers"])
+        else:
+            shown = _answer(page, problem, right=True)
+            for a in problem["answers"]:  # judged by the shown variant's own key, mistakes and tolerance
+                assert_verdict(shown[f'{problem["id"]}/{a["name"]}'], problem, a, "right")
+        page.locator('[data-action="next"]').click()
+    # Exercise 0, wrong at variant 1, is back after three other problems as variant 2; wrong again, it comes
+    # back as variant 3 once nothing else is left.
+    assert deal == [(0, 1), (1, 1), (2, 1), (3, 1), (0, 2), (4, 1), (0, 3)]
+    assert _shown(page, exercises) == (0, exercises[0][0])  # a new round: variants come round again
+    total = page.locator('[data-summary="total"]')
+    assert (total.get_attribute("data-right"), total.get_attribute("data-tried")) == (str(len(exercises) - 1), str(len(exercises)))
+    line = total.inner_text()
+    assert f"Right first time: {len(exercises) - 1} of {len(exercises)} problems checked." in line
+    assert f"On this page: {len(exercises)} of {len(exercises)} done." in line
+    kinds = _summary_rows(page, "kind")
+    assert sum(tried for _, tried in kinds.values()) == len(exercises)  # exercises, not showings or variants
+
+
+def test_without_scripts_a_variants_page_shows_each_problem_once(built_variants, browser):
+    out, exercises = built_variants
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(out.as_uri())
+    visible = page.locator("section.problem:visible")
+    assert visible.count() == len(exercises)
+    assert [visible.nth(i).get_attribute("data-problem") for i in range(visible.count())] == [e[0]["id"] for e in exercises]
+    context.close()
+
+
 # Bad input to `practice` (an unknown spec, -o not .html, a missing folder, a bad seed) is with the other
 # exporters' in test_exporter_input.py; here, what needs more than one argument list.
 
@@ -251,6 +353,15 @@ def test_unwritable_folder(tmp_path):
     lines = r.stderr.strip().splitlines()
     assert r.returncode == 2 and len(lines) == 1 and "not writable" in lines[0], r.stderr
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("variants,needle", [("0", "from 1 to 32"), ("33", "from 1 to 32"), ("32", "fewer --variants")])
+def test_bad_variants_are_one_line_and_write_nothing(tmp_path, variants, needle):
+    spec = tmp_path / "mid.yaml"
+    spec.write_text("problems:\n  - {kind: local, difficulty: easy, count: 20}\n", encoding="utf-8")
+    r = run("practice", spec, "--variants", variants, "-o", tmp_path / "mid.html", cwd=tmp_path)
+    assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mid.yaml"]
 
 
 def test_too_many_problems_for_a_page(tmp_path):

@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from practice import qti, quiz
-from practice.generate import problem_set
+from practice.quiz import command as quiz
+from practice.quiz import qti
+from practice.exercises import exercise_set
 from practice.spec import choose
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,22 +33,31 @@ DTD = ROOT / "tests" / "qti" / "ims_qtiasiv1p2p1.dtd"
 CP = "{http://www.imsglobal.org/xsd/imscp_v1p1}"
 QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-CASES = [("micrograd", None, "png"), ("worksheet", 5, "svg")]
+CASES = [("micrograd", None, "png", 1), ("worksheet", 5, "svg", 1), ("worksheet", 5, "svg", 3)]
 
 
-def build(tmp_path_factory, spec_name, seed, fmt):
+def build(tmp_path_factory, spec_name, seed, fmt, variants=1):
     spec = choose(spec_name, seed=seed)
     out = tmp_path_factory.mktemp("qti") / "quiz.zip"
-    summary = quiz.build_quiz(spec, out, "qti", fmt)
-    records = problem_set(spec.entries, spec.seed)
+    summary = quiz.build_quiz(spec, out, "qti", fmt, variants=variants)
+    exercises = exercise_set(spec.entries, spec.seed, variants)
     with zipfile.ZipFile(out) as z:
         files = {name: z.read(name) for name in z.namelist()}
-    return {"spec": spec, "summary": summary, "records": records, "files": files, "out": out, "fmt": fmt}
+    return {"spec": spec, "summary": summary, "records": [r for e in exercises for r in e], "exercises": exercises,
+            "variants": variants, "files": files, "out": out, "fmt": fmt}
 
 
-@pytest.fixture(scope="module", params=CASES, ids=[c[0] for c in CASES])
+@pytest.fixture(scope="module", params=CASES, ids=[c[0] + ("-variants" if c[3] > 1 else "") for c in CASES])
 def package(request, tmp_path_factory):
     return build(tmp_path_factory, *request.param)
+
+
+def expected_items(package) -> list[tuple[dict, dict]]:
+    """(record, answer) of every item in document order: one variant, each problem's answers; more, for
+    each exercise and each of its answers, that answer in every variant (one question group)."""
+    if package["variants"] == 1:
+        return [(r, a) for r in package["records"] for a in r["answers"]]
+    return [(r, r["answers"][k]) for variants in package["exercises"] for k in range(len(variants[0]["answers"])) for r in variants]
 
 
 def manifest(package):
@@ -239,7 +249,7 @@ def test_every_referenced_picture_is_in_the_package_and_listed(package):
 
 
 def test_one_numerical_item_per_asked_answer_with_stable_identifiers(package):
-    expected = [(r, a) for r in package["records"] for a in r["answers"]]
+    expected = expected_items(package)
     found = items(package)
     assert len(found) == len(expected) == package["summary"].numerical
     for item, (r, a) in zip(found, expected):
@@ -255,7 +265,7 @@ def test_one_numerical_item_per_asked_answer_with_stable_identifiers(package):
 
 def test_the_same_spec_and_seed_give_the_same_bytes(package, tmp_path):
     again = tmp_path / "again.zip"
-    quiz.build_quiz(package["spec"], again, "qti", package["fmt"])
+    quiz.build_quiz(package["spec"], again, "qti", package["fmt"], variants=package["variants"])
     assert again.read_bytes() == package["out"].read_bytes()
 
 
@@ -264,7 +274,7 @@ def feedback_texts(item) -> dict[str, str]:
 
 
 def test_the_question_states_everything_and_the_feedback_holds_the_steps(package):
-    expected = [(r, a) for r in package["records"] for a in r["answers"]]
+    expected = expected_items(package)
     for item, (r, a) in zip(items(package), expected):
         text = html.unescape(item.findtext(f"{QTI}presentation/{QTI}material/{QTI}mattext"))
         for line in r["question"].split("\n"):
@@ -275,6 +285,81 @@ def test_the_question_states_everything_and_the_feedback_holds_the_steps(package
             assert step in feedback["general_fb"]
         for m in a["mistakes"]:
             assert m["why"] in feedback["general_incorrect_fb"]
+
+
+# ---------------------------------------------------------------- sections: Canvas's question groups
+
+
+def canvas_quiz(root) -> list[dict]:
+    """The quiz's questions as Canvas's importer makes them from the sections (QTIMigrationTool maps a
+    <section> to an assessmentSection and its selection_number to <selection select>; Canvas's
+    AssessmentTestConverter#process_section then reads them): a section that selects n items is a question
+    group {"title", "pick_count": n, "questions": item idents, "points"} (points: points_per_item, else
+    the points every item of it has, else 1); items of any other section are questions of the quiz itself,
+    in order; sections nest, but a group holds only its own items (groups cannot nest in Canvas)."""
+    quiz = []
+
+    def points(item):
+        fields = {f.findtext(f"{QTI}fieldlabel"): f.findtext(f"{QTI}fieldentry") for f in item.iter(f"{QTI}qtimetadatafield")}
+        return float(fields.get("points_possible", 0))
+
+    def section(el):
+        select = el.findtext(f"{QTI}selection_ordering/{QTI}selection/{QTI}selection_number")
+        group = None
+        target = quiz
+        if select is not None and select.strip().isdigit():
+            group = {"title": el.get("title"), "pick_count": int(select), "questions": [], "points": None}
+            extension = el.findtext(f".//{QTI}points_per_item")
+            if extension is not None:
+                group["points"] = float(extension)
+            target = group["questions"]
+        items = []
+        for child in el:
+            if local(child.tag) == "section":
+                section(child)
+            elif local(child.tag) == "item":
+                target.append({"question": child.get("ident")} if group is None else child.get("ident"))
+                items.append(child)
+        if group is not None and group["questions"]:
+            if group["points"] is None:
+                found = {points(i) for i in items}
+                group["points"] = found.pop() if len(found) == 1 and 0 not in found else 1.0
+            quiz.append({"group": group})
+
+    for top in root.iter(f"{QTI}assessment"):
+        for child in top:
+            if local(child.tag) == "section":
+                section(child)
+    return quiz
+
+
+def test_canvas_reads_each_question_of_an_exercise_as_a_group_that_picks_one_variant(package):
+    quiz = canvas_quiz(assessment(package))
+    if package["variants"] == 1:  # every item a question of its own, in order
+        assert quiz == [{"question": qti.item_ident(r["id"], a["name"])} for r, a in expected_items(package)]
+        return
+    expected = []
+    width = len(str(len(package["exercises"])))
+    for i, variants in enumerate(package["exercises"], start=1):
+        for k, a in enumerate(variants[0]["answers"]):
+            expected.append({"group": {
+                "title": f"Exercise {i:0{width}d} · {variants[0]['id']} · {a['name']}", "pick_count": 1, "points": 1.0,
+                "questions": [qti.item_ident(r["id"], r["answers"][k]["name"]) for r in variants]}})
+            assert all(r["answers"][k]["name"] == a["name"] for r in variants)
+    assert quiz == expected
+    assert len(expected) == sum(len(e[0]["answers"]) for e in package["exercises"])
+    line = package["summary"].line()
+    assert f"{len(package['exercises'])} exercises of {package['variants']} variants" in line and "question group" in line
+
+
+def test_the_section_reading_can_fail():
+    """A section without a selection is no group: its items are the quiz's own questions."""
+    root = etree.fromstring(f"""<questestinterop xmlns="{QTI[1:-1]}"><assessment ident="a" title="t">
+      <section ident="root"><section ident="s" title="loose"><item ident="i1"/><item ident="i2"/></section>
+      <section ident="g" title="group"><selection_ordering><selection><selection_number>1</selection_number>
+      </selection></selection_ordering><item ident="i3"/></section></section></assessment></questestinterop>""")
+    assert canvas_quiz(root) == [{"question": "i1"}, {"question": "i2"},
+                                 {"group": {"title": "group", "pick_count": 1, "questions": ["i3"], "points": 1.0}}]
 
 
 # ---------------------------------------------------------------- scoring, read back two ways
@@ -359,7 +444,7 @@ def canvas_right(answers, value: float) -> bool:
 
 
 def test_every_item_accepts_the_key_and_rejects_every_catalogued_mistake_both_ways(package):
-    expected = [(r, a) for r in package["records"] for a in r["answers"]]
+    expected = expected_items(package)
     mistakes = 0
     for item, (r, a) in zip(items(package), expected):
         canvas = canvas_answers(item)
@@ -381,7 +466,7 @@ def test_every_item_accepts_the_key_and_rejects_every_catalogued_mistake_both_wa
 
 
 def test_the_scored_range_is_the_key_and_its_tolerance(package):
-    expected = [(r, a) for r in package["records"] for a in r["answers"]]
+    expected = expected_items(package)
     for item, (r, a) in zip(items(package), expected):
         ((kind, exact, margin),) = canvas_answers(item)
         assert kind == "exact" and float(margin) == a["tolerance"]

@@ -13,14 +13,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from moodle_rules import (PART, PART_START, PLUGINFILE, ROW, givens, moodle_answers, moodle_grade, near_misses,
-                          one_line_error, run, significant)
-from practice import draw, pictures_small, quiz, quiz_moodle, quiz_view
+from moodle_rules import (PART, PART_START, PLUGINFILE, ROW, filed, givens, moodle_answers, moodle_grade,
+                          near_misses, one_line_error, run, significant)
+from practice import draw, pictures_small
+from practice.quiz import command as quiz
+from practice.quiz import moodle as quiz_moodle
+from practice.quiz import view as quiz_view
 from practice.errors import UserError
+from practice.exercises import exercise_set
 from practice.generate import problem_set
 from practice.spec import choose
 
 SPEC, SEED = "micrograd", 11  # every kind at every difficulty the lesson mix has
+VARIANTS = 2  # with --variants: each exercise twice, so every check runs on a variant 2 of every kind
 
 
 # ---------------------------------------------------------------- Moodle XML
@@ -32,14 +37,19 @@ def records():
     return problem_set(spec.entries, spec.seed)
 
 
-@pytest.fixture(scope="module", params=["png", "svg"])
-def moodle(request, tmp_path_factory, records):
-    fmt = request.param
+@pytest.fixture(scope="module", params=[("png", 1), ("svg", 1), ("svg", VARIANTS)], ids=["png", "svg", "svg-variants"])
+def moodle(request, tmp_path_factory):
+    """The lesson mix as Moodle XML: every check below holds for every variant of every exercise too."""
+    fmt, variants = request.param
     out = tmp_path_factory.mktemp(fmt) / "quiz.xml"
-    summary = quiz.build_quiz(choose(SPEC, seed=SEED), out, "moodle", fmt)  # no size limit: one file
+    spec = choose(SPEC, seed=SEED)
+    summary = quiz.build_quiz(spec, out, "moodle", fmt, variants=variants)  # no size limit: one file
     root = ET.parse(out).getroot()
+    exercises = exercise_set(spec.entries, spec.seed, variants)
+    records = [r for e in exercises for r in e]
     pics = pictures_small.small_pairs(draw.pictures(records, fmt))
-    return {"fmt": fmt, "root": root, "summary": summary, "out": out, "pictures": pics}
+    return {"fmt": fmt, "root": root, "summary": summary, "out": out, "pictures": pics, "records": records,
+            "exercises": exercises, "variants": variants}
 
 
 def questions(root, kind):
@@ -69,7 +79,8 @@ def test_category_comes_first(moodle):
     assert f"backprop-practice quiz {SPEC} --seed {SEED}" in info
 
 
-def test_one_numerical_question_per_answer_with_value_and_tolerance(moodle, records):
+def test_one_numerical_question_per_answer_with_value_and_tolerance(moodle):
+    records = moodle["records"]
     root = moodle["root"]
     numerical = questions(root, "numerical")
     assert len(numerical) == sum(len(r["answers"]) for r in records) == moodle["summary"].numerical
@@ -92,7 +103,8 @@ def test_one_numerical_question_per_answer_with_value_and_tolerance(moodle, reco
             assert r["rounding"] in text
 
 
-def test_stored_answers_read_as_about_six_significant_figures(moodle, records):
+def test_stored_answers_read_as_about_six_significant_figures(moodle):
+    records = moodle["records"]
     """Moodle's review shows the stored text ("The correct answer is: 1.92209"): 6 figures unless more are
     needed to stay within a hundredth of the tolerance or clear of a mistake."""
     longer = 0
@@ -103,7 +115,8 @@ def test_stored_answers_read_as_about_six_significant_figures(moodle, records):
     assert longer <= len(questions(moodle["root"], "numerical")) // 20
 
 
-def test_numerical_questions_grade_the_key_right_and_every_mistake_wrong_with_its_feedback(moodle, records):
+def test_numerical_questions_grade_the_key_right_and_every_mistake_wrong_with_its_feedback(moodle):
+    records = moodle["records"]
     grouped = by_problem(moodle["root"], "numerical", records)
     mistakes_seen = 0
     for i, r in enumerate(records):
@@ -136,7 +149,8 @@ def test_a_mistake_close_to_the_key_keeps_more_figures():
     assert quiz_view.stored(1.922094377, 0.002) == "1.92209"
 
 
-def test_one_cloze_question_per_problem(moodle, records):
+def test_one_cloze_question_per_problem(moodle):
+    records = moodle["records"]
     grouped = by_problem(moodle["root"], "cloze", records)
     assert sorted(grouped) == list(range(len(records)))
     assert all(len(qs) == 1 for qs in grouped.values())
@@ -163,7 +177,8 @@ def _embedded(field):
     return files
 
 
-def test_every_picture_is_embedded_beside_its_reference_and_is_the_drawn_one(moodle, records):
+def test_every_picture_is_embedded_beside_its_reference_and_is_the_drawn_one(moodle):
+    records = moodle["records"]
     root, fmt, pics = moodle["root"], moodle["fmt"], moodle["pictures"]
     count = 0
     for kind in ("numerical", "cloze"):
@@ -205,7 +220,8 @@ def _expected_rows(r):
     return rows
 
 
-def test_cloze_parts_parse_back_to_the_answer_key(moodle, records):
+def test_cloze_parts_parse_back_to_the_answer_key(moodle):
+    records = moodle["records"]
     for i, (q,) in by_problem(moodle["root"], "cloze", records).items():
         r = records[i]
         text = q.find("questiontext/text").text
@@ -234,7 +250,8 @@ def test_cloze_parts_parse_back_to_the_answer_key(moodle, records):
                 assert abs(stored - value) <= tol / 100, (r["id"], label)
 
 
-def test_general_feedback_holds_the_worked_steps(moodle, records):
+def test_general_feedback_holds_the_worked_steps(moodle):
+    records = moodle["records"]
     for kind in ("numerical", "cloze"):
         for i, qs in by_problem(moodle["root"], kind, records).items():
             for q in qs:
@@ -243,7 +260,8 @@ def test_general_feedback_holds_the_worked_steps(moodle, records):
                     assert step in feedback
 
 
-def test_question_text_states_the_givens(moodle, records):
+def test_question_text_states_the_givens(moodle):
+    records = moodle["records"]
     for i, (q,) in by_problem(moodle["root"], "cloze", records).items():
         text = html.unescape(q.find("questiontext/text").text)
         for line in givens(records[i]):
@@ -260,6 +278,59 @@ def test_summary_line(moodle):
     assert s.size == moodle["out"].stat().st_size
     line = s.line()
     assert str(moodle["out"]) in line and f"{s.questions} questions" in line and f"{s.pictures} {moodle['fmt'].upper()}" in line
+
+
+TOP = ("Backprop Practice: micrograd",)
+
+
+def expected_categories(exercises, top=TOP) -> dict:
+    """{category names: question names in file order}: with one variant every question in the quiz's
+    category; with more, under TOP/Exercise i, a sub-category per asked answer then one for the whole
+    pass, each with that question of every variant in order, named as with one variant."""
+    if max(len(e) for e in exercises) == 1:
+        names = [f"{r['id']} · {a['name']}" for (r,) in exercises for a in r["answers"]] + [
+            f"{r['id']} · whole backward pass" for (r,) in exercises]
+        return {top: sorted(names)}
+    out = {}
+    width = len(str(len(exercises)))
+    for i, variants in enumerate(exercises, start=1):
+        exercise = f"Exercise {i:0{width}d} · {variants[0]['id']}"
+        for a in variants[0]["answers"]:
+            out[(*top, exercise, a["name"])] = [f"{r['id']} · {a['name']}" for r in variants]
+        out[(*top, exercise, "whole backward pass")] = [f"{r['id']} · whole backward pass" for r in variants]
+    return out
+
+
+def test_every_question_is_filed_where_a_random_question_draws_one_variant(moodle):
+    """Read as Moodle's importer files questions: each question of an exercise has a sub-category of its
+    own holding that question of every variant, so "a random question from this category" gives each
+    student the same question with other numbers; the exercise's category says so."""
+    found, info = filed(moodle["root"])
+    got = {}
+    for path, q in found:
+        got.setdefault(path, []).append(name(q))
+    expected = expected_categories(moodle["exercises"])
+    if moodle["variants"] == 1:
+        got = {path: sorted(names) for path, names in got.items()}
+    assert got == expected
+    for i, variants in enumerate(moodle["exercises"], start=1):
+        if moodle["variants"] > 1:
+            assert [(r["exercise"], r["variant"]) for r in variants] == [(variants[0]["id"], k) for k in range(1, len(variants) + 1)]
+            (exercise,) = {path[:2] for path in expected if path[1].startswith(f"Exercise {i:02d} ")}
+            assert f"{moodle['variants']} variants" in info[exercise] and "random question" in info[exercise]
+    assert f"--variants {moodle['variants']}" in info[TOP] if moodle["variants"] > 1 else "--variants" not in info[TOP]
+    if moodle["variants"] > 1:
+        line = moodle["summary"].line()
+        assert f"{len(moodle['exercises'])} exercises of {moodle['variants']} variants" in line
+
+
+def test_variants_of_an_exercise_differ_in_their_numbers_and_pictures(moodle):
+    if moodle["variants"] == 1:
+        return
+    for variants in moodle["exercises"]:
+        assert len({r["question"] for r in variants}) == len(variants)
+    names = [pic.name for pic, _ in moodle["pictures"]]
+    assert len(set(names)) == len(names)  # each variant's question shows its own picture
 
 
 # ---------------------------------------------------------------- parts under a size limit
@@ -292,6 +363,68 @@ def test_a_quiz_over_the_limit_is_written_as_complete_parts_each_under_it(whole_
     line = parts.line()
     assert f"{len(parts.parts)} parts" in line and "--max-size" in line and all(p.name in line for p, _ in parts.parts)
     assert parts.size == sum(n for _, n in parts.parts) and parts.questions == whole.questions
+
+
+@pytest.fixture(scope="module")
+def variant_parts(tmp_path_factory):
+    """The worksheet's exercises with 3 variants, whole and in parts under two limits: one an exercise
+    fits (the biggest does, not two of them), one smaller than some exercise but not than a question's
+    variants."""
+    folder = tmp_path_factory.mktemp("variant-parts")
+    spec = choose("worksheet", seed=3)
+    whole = quiz.build_quiz(spec, folder / "whole.xml", "moodle", "svg", variants=3)
+    text = (folder / "whole.xml").read_text(encoding="utf-8")
+    blocks = re.split(r'(?=  <question type="category">)', text)  # the file's top, then one per category
+    empty = len(blocks[0].encode()) + len(blocks[1].encode()) + len("</quiz>\n")
+    exercise_sizes, slot_sizes, heads, questions = [], [], [], []
+    for block in blocks[2:]:
+        path = re.search(r"<text>(.*?)</text>", block).group(1)
+        size = len(block.replace("</quiz>\n", "").encode())
+        head, *rest = re.split(r'(?=  <question type="(?:numerical|cloze)">)', block.replace("</quiz>\n", ""))
+        heads.append(len(head.encode()))
+        questions += [len(q.encode()) for q in rest]
+        if path.count("/") == 4:  # $course$/top/Backprop Practice/Backpropagation by hand/Exercise i
+            exercise_sizes.append(size)
+        else:
+            exercise_sizes[-1] += size
+            slot_sizes.append(size)
+    limits = {"exercise": empty + max(exercise_sizes), "slot": empty + max(slot_sizes) + (max(exercise_sizes) - max(slot_sizes)) // 3,
+              "question": empty + 2 * max(heads) + 2 * max(questions)}
+    assert limits["question"] < empty + max(slot_sizes) < limits["slot"] < limits["exercise"]
+    built = {}
+    for what, limit in limits.items():
+        summary = quiz.build_quiz(choose("worksheet", seed=3), folder / f"{what}.xml", "moodle", "svg", limit, variants=3)
+        built[what] = (summary, limit)
+    return {"whole": ET.parse(folder / "whole.xml").getroot(), "built": built, "empty": empty,
+            "exercises": exercise_set(spec.entries, spec.seed, 3), "exercise_sizes": exercise_sizes}
+
+
+@pytest.mark.parametrize("what", ["exercise", "slot", "question"])
+def test_parts_keep_an_exercise_together_unless_it_alone_is_too_big(variant_parts, what):
+    summary, limit = variant_parts["built"][what]
+    assert len(summary.parts) >= 2
+    whole, _ = filed(variant_parts["whole"])
+    every = []
+    where = {}  # exercise id -> the parts holding its questions
+    for number, (path, size) in enumerate(summary.parts):
+        assert path.stat().st_size == size <= limit
+        found, _ = filed(ET.parse(path).getroot())
+        every += [(p, name(q)) for p, q in found]
+        for p, q in found:
+            where.setdefault(p[2], set()).add(number)
+    assert every == [(p, name(q)) for p, q in whole]  # every question once, in order, in its own category
+    for (exercise, parts), size in zip(where.items(), variant_parts["exercise_sizes"]):
+        if variant_parts["empty"] + size <= limit:
+            assert len(parts) == 1, exercise
+    slots = {}
+    for number, (path, _) in enumerate(summary.parts):
+        for p, q in filed(ET.parse(path).getroot())[0]:
+            slots.setdefault(p, set()).add(number)
+    if what == "slot":  # the biggest exercise cannot fit in one part: split between its questions only
+        assert any(len(parts) > 1 for parts in where.values())
+        assert all(len(parts) == 1 for parts in slots.values())
+    if what == "question":  # not even a question's variants fit: split between them, the category opened again
+        assert any(len(parts) > 1 for parts in slots.values())
 
 
 def test_the_bundled_quiz_fits_a_stock_upload_limit_in_png_and_svg(tmp_path):
@@ -472,6 +605,9 @@ def test_pictures_without_graphviz_are_one_line_and_write_nothing(tmp_path, fmt,
         (["--max-size", "0"], "--max-size"),
         (["--format", "qti", "--max-size", "2MB"], "--max-size"),
         (["--max-size", "1KB"], "too small"),
+        (["--variants", "0"], "--variants"),
+        (["--variants", "33", "--format", "gift"], "--variants"),
+        (["--variants", "two"], "--variants"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, needle):

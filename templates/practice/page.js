@@ -251,6 +251,10 @@
     });
   });
 
+<% if variants > 1 %>
+<% include "page_variants.js" %>
+
+<% endif %>
   /* Start at the first problem of this page not yet checked in this browser. */
   var doc = readProgress();
   var start = 0;

@@ -1,5 +1,5 @@
-"""Moodle's two import formats: Moodle XML (pictures embedded, split into parts that fit an upload limit)
-and GIFT (text only).
+"""Moodle XML: questions with their pictures embedded, in the quiz's category, split into parts that fit an
+upload limit. (GIFT, Moodle's text format, is practice/quiz/gift.py; both use the categories below.)
 
 Moodle XML holds, for every problem:
   - one `numerical` question per asked quantity: the key first (100%, the record's tolerance, stored to
@@ -15,49 +15,20 @@ Each question text embeds the question picture (grads blank) as a base64 <file> 
 the worked steps, and the cloze question's also embeds the answer picture. Pictures are made small first
 (practice/pictures_small.py). When the file would pass the size limit (a stock PHP site refuses uploads
 over 2 MB), it is written as numbered parts, each a complete file with the same category.
-
-GIFT carries no pictures: it holds the numerical questions only, as plain text ([plain] format, so
-indentation and symbols show as written) that states every given value and statement, with the same
-mistake answers and Moodle's `// [tag:...]` comment line.
 """
 
 import base64
+from typing import NamedTuple
 
-from .errors import UserError, one_line
-from .quiz_view import Quantity, View, check_xml_text, env, html, view
+from ..errors import UserError, one_line
+from .view import Quantity, View, check_xml_text, env, html, view
 
 PENALTY = "0.3333333"  # Moodle's default: a third of the mark lost per extra try in interactive mode
 CSS_PX_PER_PT = 4 / 3  # show pictures at their natural size: 10 pt text stays 10 pt
 TAG = "backprop-practice"
-GIFT_SPECIAL = "\\~=#{}:"
 
 
 # ---------------------------------------------------------------- escaping
-
-
-def gift_escape(text: str) -> str:
-    """GIFT text: a backslash before each of ~ = # { } : and backslash itself; line breaks as \\n.
-
-    The result holds no raw special character and no line break, so it can never end a question,
-    open an answer block or start a comment line. \\r\\n and \\r count as line breaks.
-    """
-    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
-    return "".join("\\" + ch if ch in GIFT_SPECIAL else "\\n" if ch == "\n" else ch for ch in text)
-
-
-def gift_unescape(text: str) -> str:
-    """The inverse of gift_escape, read the way Moodle's GIFT importer reads escapes."""
-    out, i = [], 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            nxt = text[i + 1]
-            out.append("\n" if nxt == "n" else nxt if nxt in GIFT_SPECIAL else ch + nxt)
-            i += 2
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
 
 
 def cdata(text: str):
@@ -156,41 +127,125 @@ def moodle_items(records: list[dict], pics) -> list[dict]:
     return items
 
 
+class Group(NamedTuple):
+    """Questions that stay in one file when they can: `head` (category lines) opens them and opens them
+    again in any part that continues them; `body` holds questions and Groups, in order."""
+
+    head: list
+    body: list
+
+
+def _phrase(name: str, *args) -> str:
+    return one_line(str(getattr(env("text").get_template("quiz/phrases.j2").module, name)(*args)))
+
+
+def _category_item(path: str, info=None) -> dict:
+    return {"type": "category", "path": check_xml_text(path), "info": info}
+
+
+def exercise_slots(top: str, exercises: list[list[dict]]):
+    """For each exercise: (its category path TOP/<exercise i>, its variants' Views, [(the path of one of its
+    asked answers' sub-category, [(View, Quantity) of that answer in every variant])]). Variants of an exercise ask the
+    same answers (practice/equivalence.py); should one ever not, answers are matched by position and the
+    sub-category named by it."""
+    width = len(str(len(exercises)))
+    for number, variants in enumerate(exercises, start=1):
+        views = [view(r) for r in variants]
+        path = f"{top}/{escape_category_name(_phrase('exercise_category', number, width, views[0]))}"
+        slots = []
+        for k in range(max(len(v.answers) for v in views)):
+            names = {v.answers[k].name for v in views if k < len(v.answers)}
+            name = names.pop() if len(names) == 1 else _phrase("answer_slot", k + 1)
+            slots.append((f"{path}/{escape_category_name(name)}", [(v, v.answers[k]) for v in views if k < len(v.answers)]))
+        yield path, views, slots
+
+
+def exercise_units(top: str, exercises: list[list[dict]], pics) -> list[Group]:
+    """An exercise's variants where Moodle draws one per student: for exercise i, a category
+    TOP/<exercise i> holding one sub-category per question of the exercise (each asked answer, then the
+    whole backward pass), with that question of every variant inside, named as always. A random question
+    from a question's sub-category gives each student that question with other numbers."""
+    units, at = [], 0
+    for path, views, slots in exercise_slots(top, exercises):
+        pic_of = {v.id: (_file(q), _shown(q), a) for v, (q, a) in zip(views, pics[at : at + len(views)])}
+        at += len(views)
+        head = [_category_item(path, cdata(html("exercise_info", views[0], len(views))))]
+        body = []
+        for slot, pairs in slots:
+            items = [_numerical(v, a, *pic_of[v.id][:2]) for v, a in pairs]
+            body.append(Group([_category_item(slot)], items))
+        items = [_cloze(v, *pic_of[v.id]) for v in views]
+        body.append(Group([_category_item(f"{path}/{escape_category_name(_phrase('pass_slot'))}")], items))
+        units.append(Group(head, body))
+    return units
+
+
 def moodle_text(category_path: str, info, items: list[dict]) -> str:
-    """One complete Moodle XML file: the category, then `items`."""
+    """One complete Moodle XML file: the category, then `items` (questions, and category lines)."""
     return env("xml").get_template("quiz/moodle.xml.j2").render(category=category_path, info=info, items=items, penalty=PENALTY)
 
 
-def moodle_parts(spec, records: list[dict], pics, max_size: int | None, meta: dict) -> list[tuple[bytes, list[dict]]]:
+def _flat(unit) -> list[dict]:
+    return unit.head + [e for child in unit.body for e in _flat(child)] if isinstance(unit, Group) else [unit]
+
+
+def moodle_parts(spec, exercises: list[list[dict]], pics, max_size: int | None, meta: dict) -> list[tuple[bytes, list[dict]]]:
     """Moodle XML as [(file bytes, its items)]: one file when it fits `max_size` bytes (or no limit),
-    else the fewest parts, questions in order, each a complete file that fits. A question that cannot
-    fit in a file of its own is a UserError, raised before anything is written."""
+    else the fewest parts, in order, each a complete file that fits. One variant an exercise: split
+    between any two questions. More: an exercise's questions stay in one part unless the exercise alone
+    is too big, then a question's variants stay together unless they alone are, a part that continues a
+    category opening it again. A question that cannot fit in a file of its own is a UserError, raised
+    before anything is written."""
     path = category(spec)
     info = cdata(html("category_info", meta))
-    items = moodle_items(records, pics)
+    if max((len(e) for e in exercises), default=1) > 1:
+        units = exercise_units(path, exercises, pics)
+    else:
+        units = moodle_items([e[0] for e in exercises], pics)
+    items = [e for unit in units for e in _flat(unit)]
     whole = moodle_text(path, info, items).encode("utf-8")
     if max_size is None or len(whole) <= max_size:
         return [(whole, items)]
     empty = len(moodle_text(path, info, []).encode("utf-8"))
-    sizes = [len(moodle_text(path, info, [item]).encode("utf-8")) - empty for item in items]
-    groups: list[list[dict]] = [[]]
-    used = empty
-    for item, size in zip(items, sizes):
-        if empty + size > max_size:
-            raise UserError(
-                f"--max-size {human_size(max_size)} is too small: the question {_name(item)} alone makes a "
-                f"{human_size(empty + size)} file; give at least --max-size {human_size(empty + size, up=True)}"
-            )
-        if groups[-1] and used + size > max_size:
-            groups.append([])
-            used = empty
-        groups[-1].append(item)
-        used += size
+    sizes = {id(e): len(moodle_text(path, info, [e]).encode("utf-8")) - empty for e in items}
+    groups = _pack(units, lambda els: sum(sizes[id(e)] for e in els), empty, max_size)
     parts = [(moodle_text(path, info, group).encode("utf-8"), group) for group in groups]
     for data, group in parts:  # the sum of question sizes is the file's size; checked, not assumed
         if len(data) > max_size:
             raise AssertionError(f"a part of {len(data)} bytes passes the limit of {max_size}")
     return parts
+
+
+def _pack(units: list, size, empty: int, max_size: int) -> list[list[dict]]:
+    """`units` (questions and Groups) in the fewest parts under `max_size`, by the rule of moodle_parts."""
+    groups: list[list[dict]] = [[]]
+    used = empty
+
+    def place(unit, heads: list[list[dict]]):
+        nonlocal used
+        opening = [e for head in heads for e in head]  # what a part must hold before this unit
+        missing = [e for e in opening if not any(x is e for x in groups[-1])]
+        elements = _flat(unit)
+        if used + size(missing + elements) <= max_size:
+            groups[-1].extend(missing + elements)
+            used += size(missing + elements)
+            return
+        if groups[-1] and empty + size(opening + elements) <= max_size:
+            groups.append(opening + elements)
+            used = empty + size(opening + elements)
+            return
+        if not isinstance(unit, Group):
+            need = empty + size(opening + elements)
+            raise UserError(
+                f"--max-size {human_size(max_size)} is too small: the question {_name(unit)} alone makes a "
+                f"{human_size(need)} file; give at least --max-size {human_size(need, up=True)}"
+            )
+        for child in unit.body:
+            place(child, heads + [unit.head])
+
+    for unit in units:
+        place(unit, [])
+    return groups
 
 
 def _name(item: dict) -> str:
@@ -210,16 +265,3 @@ def human_size(n: int, up: bool = False) -> str:
         return f"{kb} KB"
     mb = math.ceil(n / 1024 / 1024 * 100) / 100 if up else math.floor(n / 1024 / 1024 * 100) / 100
     return f"{mb:.2f} MB"
-
-
-# ---------------------------------------------------------------- GIFT
-
-
-def gift(spec, records: list[dict], meta: dict) -> tuple[str, int]:
-    """The GIFT file and its number of questions."""
-    views = [view(r) for r in records]
-    items = [{"q": v, "a": a, "tags": tags(v, "one-answer")} for v in views for a in v.answers]
-    environment = env("text")
-    environment.filters.setdefault("gift", gift_escape)
-    text = environment.get_template("quiz/quiz.gift.j2").render(category=category(spec), meta=meta, items=items)
-    return text, len(items)

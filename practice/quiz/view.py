@@ -1,6 +1,6 @@
 """What every quiz format shows: a problem record read as questions, answers and their numbers.
 
-Shared by Moodle XML, GIFT (practice/quiz_moodle.py) and QTI (practice/qti.py). A record becomes a View:
+Shared by Moodle XML (practice/quiz/moodle.py), GIFT (practice/quiz/gift.py) and QTI (practice/quiz/qti.py). A record becomes a View:
 its question text as paragraphs and statement blocks, its worked steps, the answers it asks for (each a
 Quantity with its catalogued mistakes) and the rows of the whole-backward-pass question.
 
@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .errors import UserError, one_line
-from .numbers import fmt
-from .resources import templates_dir
+from ..errors import UserError, one_line
+from ..numbers import fmt
+from ..resources import templates_dir
 
 SMALLEST = 1e-4  # answers below this (other than 0) are rounded to 0 by some LMSs (Canvas)
 FIGURES = 6  # significant figures an LMS stores for an answer
@@ -94,7 +94,7 @@ def cloze_safe(value):
 @functools.cache
 def env(kind: str):
     """The Jinja2 environment for "html" (autoescaped, and every value through cloze_safe), "xml"
-    (autoescaped) or "text" (no escaping; practice/quiz_moodle.py adds the `gift` filter its template calls)."""
+    (autoescaped) or "text" (no escaping; practice/quiz/gift.py adds the `gift` filter its template calls)."""
     import jinja2
 
     options = {"html": {"autoescape": True, "finalize": cloze_safe}, "xml": {"autoescape": True}, "text": {"autoescape": False}}

@@ -1,12 +1,12 @@
 """The `quiz` command: LMS quiz files from a spec's problem set.
 
-- Moodle XML (the default; practice/quiz_moodle.py): numerical and whole-pass cloze questions with their
+- Moodle XML (the default; practice/quiz/moodle.py): numerical and whole-pass cloze questions with their
   pictures, split into numbered parts that each fit --max-size (2 MB, a stock PHP upload limit);
-- GIFT (practice/quiz_moodle.py): the numerical questions as text, for Moodle without pictures;
-- QTI 1.2 (practice/qti.py): a zip package that Canvas (and Blackboard, D2L) imports, one numerical
+- GIFT (practice/quiz/gift.py): the numerical questions as text, for Moodle without pictures;
+- QTI 1.2 (practice/quiz/qti.py): a zip package that Canvas (and Blackboard, D2L) imports, one numerical
   question per asked answer with its picture inside the package.
 
-Every format reads the same View of a record (practice/quiz_view.py): the same keys, tolerances,
+Every format reads the same View of a record (practice/quiz/view.py): the same keys, tolerances,
 mistakes and texts. Pictures are drawn once and made small (practice/pictures_small.py).
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import click
 
-from .errors import UserError, one_line
-from .quiz_moodle import human_size
+from ..errors import UserError, one_line
+from .moodle import human_size
 
 FORMATS = ("moodle", "gift", "qti")
 IMAGE_FORMATS = ("png", "svg")
@@ -49,20 +49,26 @@ class Summary:
     parts: list[tuple[Path, int]] = field(default_factory=list)  # (path, bytes) when split
     max_size: int | None = None
     stale: list[Path] = field(default_factory=list)  # files of an earlier run beside the new ones
+    exercises: int = 0  # with --variants N > 1: the problems are `exercises` exercises of N variants each
+    variants: int = 1
 
     @property
     def questions(self) -> int:
         return self.numerical + self.cloze
 
     def line(self) -> str:
+        source = f"{self.problems} problems"
+        if self.variants > 1:
+            where = "a question group" if self.fmt == "qti" else "a sub-category"
+            source += f" ({self.exercises} exercises of {self.variants} variants, {where} for each question of an exercise)"
         if self.fmt == "gift":
-            what = f"{self.numerical} numerical questions from {self.problems} problems, no pictures"
+            what = f"{self.numerical} numerical questions from {source}, no pictures"
         elif self.fmt == "qti":
-            what = (f"QTI 1.2 package with {self.numerical} numerical questions from {self.problems} problems, "
+            what = (f"QTI 1.2 package with {self.numerical} numerical questions from {source}, "
                     f"{self.pictures} {self.image_format.upper()} pictures")
         else:
             what = (
-                f"{self.questions} questions ({self.numerical} numerical, {self.cloze} cloze) from {self.problems} problems, "
+                f"{self.questions} questions ({self.numerical} numerical, {self.cloze} cloze) from {source}, "
                 f"{self.pictures} {self.image_format.upper()} pictures embedded"
             )
         if len(self.parts) > 1:
@@ -72,10 +78,11 @@ class Summary:
         return f"wrote {self.path}: {what}, {human_size(self.size)}"
 
 
-def meta(spec) -> dict:
-    from . import GENERATOR
+def meta(spec, variants: int = 1) -> dict:
+    from .. import GENERATOR
 
-    return {"generator": GENERATOR, "spec": spec.name, "spec_arg": shlex.quote(spec.name), "seed": spec.seed, "title": one_line(spec.title)}
+    return {"generator": GENERATOR, "spec": spec.name, "spec_arg": shlex.quote(spec.name), "seed": spec.seed,
+            "title": one_line(spec.title), "variants": variants}
 
 
 def default_output(spec, fmt: str) -> Path:
@@ -88,21 +95,25 @@ def part_path(out: Path, i: int) -> Path:
     return out.with_name(f"{out.stem}-part{i}{out.suffix}")
 
 
-def check(spec, out, fmt: str, image_format: str) -> Path:
-    """Everything that can fail before any work: format, category, output path, Graphviz."""
+def check(spec, out, fmt: str, image_format: str, variants: int = 1) -> Path:
+    """Everything that can fail before any work: format, variants, category, output path, Graphviz."""
+    from ..exercises import MAX_VARIANTS
+
+    if isinstance(variants, bool) or not isinstance(variants, int) or not 1 <= variants <= MAX_VARIANTS:
+        raise UserError(f"--variants {variants!r} is not a whole number from 1 to {MAX_VARIANTS}")
     if fmt not in FORMATS:
         raise UserError(f"unknown quiz format {fmt!r}; choose moodle, gift or qti")
     if image_format not in IMAGE_FORMATS:
         raise UserError(f"unknown picture format {image_format!r}; choose png or svg")
-    from .atomic import check_writable
-    from .quiz_moodle import category
-    from .quiz_view import check_xml_text
+    from ..atomic import check_writable
+    from .moodle import category
+    from .view import check_xml_text
 
     category(spec)
     check_xml_text(spec.title, f"spec {spec.name}: the title")
     path = check_writable(out)
     if fmt in ("moodle", "qti"):
-        from .draw import require_dot
+        from ..draw import require_dot
 
         require_dot()
     return path
@@ -112,9 +123,9 @@ def _pictures(records, image_format: str, answers: bool = True):
     """Every record's (question, answer) pictures, made small (the answer pictures only when `answers`);
     drawn about 50 steps at a time, for the progress bar (on stderr, only on a terminal). The same
     pictures, in the same order, whatever the steps."""
-    from .draw import pictures
-    from .pictures_small import small_pairs
-    from .progress import progress
+    from ..draw import pictures
+    from ..pictures_small import small_pairs
+    from ..progress import progress
 
     out, step = [], max(25, -(-len(records) // 50))
     with progress(len(records), "Drawing pictures") as bar:
@@ -125,39 +136,44 @@ def _pictures(records, image_format: str, answers: bool = True):
     return out
 
 
-def build_quiz(spec, out, fmt: str = "moodle", image_format: str = "png", max_size: int | None = None) -> Summary:
+def build_quiz(spec, out, fmt: str = "moodle", image_format: str = "png", max_size: int | None = None,
+               variants: int = 1) -> Summary:
     """Write the quiz for `spec` (a spec.Spec, seed applied) to `out`, whole or not at all. Moodle XML
-    bigger than `max_size` bytes is written as parts OUT-part1.xml, ... (all or none of them)."""
-    from .atomic import atomic_paths, write_bytes
-    from .generate import problem_set
+    bigger than `max_size` bytes is written as parts OUT-part1.xml, ... (all or none of them). With
+    `variants` N > 1 every problem is an exercise of N variants (practice/exercises.py), placed where the
+    LMS draws one per student: a Moodle or GIFT sub-category, a QTI question group, for each question."""
+    from ..atomic import atomic_paths, write_bytes
+    from ..exercises import exercise_set
 
     out = Path(out)
-    check(spec, out, fmt, image_format)
-    records = problem_set(spec.entries, spec.seed)
-    info = meta(spec)
+    check(spec, out, fmt, image_format, variants)
+    exercises = exercise_set(spec.entries, spec.seed, variants)
+    records = [r for e in exercises for r in e]
+    info = meta(spec, variants)
+    counts = {"exercises": len(exercises), "variants": variants}
     if fmt == "gift":
-        from .quiz_moodle import gift
+        from .gift import gift
 
-        text, count = gift(spec, records, info)
+        text, count = gift(spec, exercises, info)
         data = text.encode("utf-8")
         write_bytes(out, data)
-        return Summary(out, fmt, len(records), count, 0, 0, None, len(data))
+        return Summary(out, fmt, len(records), count, 0, 0, None, len(data), **counts)
     pics = _pictures(records, image_format, answers=fmt != "qti")  # QTI shows the question pictures only
     if fmt == "qti":
         from .qti import package
 
-        data, held = package(spec, records, pics, info)
+        data, held = package(spec, exercises, pics, info)
         write_bytes(out, data)
-        return Summary(out, fmt, len(records), held["items"], 0, held["pictures"], image_format, len(data))
+        return Summary(out, fmt, len(records), held["items"], 0, held["pictures"], image_format, len(data), **counts)
 
-    from .quiz_moodle import moodle_parts
+    from .moodle import moodle_parts
 
-    parts = moodle_parts(spec, records, pics, max_size, info)
-    items = [item for _, group in parts for item in group]
+    parts = moodle_parts(spec, exercises, pics, max_size, info)
+    items = [item for _, group in parts for item in group if item["type"] != "category"]
     numerical = sum(1 for i in items if i["type"] == "numerical")
     embedded = sum(i["pictures"] for i in items)
     summary = Summary(out, fmt, len(records), numerical, len(items) - numerical, embedded, image_format,
-                      sum(len(d) for d, _ in parts), max_size=max_size)
+                      sum(len(d) for d, _ in parts), max_size=max_size, **counts)
     if len(parts) == 1:
         write_bytes(out, parts[0][0])
         summary.stale = _stale_parts(out, 1)
@@ -197,9 +213,13 @@ def _stale_parts(out: Path, first: int) -> list[Path]:
 @click.option("--max-size", "max_size", default=None, metavar="SIZE",
               help="Moodle XML only: the largest file to write, e.g. 2MB (the default, a stock PHP upload limit) "
                    "or 8MB; a bigger quiz is written as numbered parts, each a complete file.")
+@click.option("--variants", type=int, default=1, show_default=True, metavar="N",
+              help="Variants of every exercise (1 to 32): other numbers, the same structure. With N > 1 each "
+                   "question of an exercise gets a Moodle sub-category or a Canvas question group holding its N "
+                   "variants, so a random question from it gives each student other numbers.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), metavar="FILE",
               help="Where to write (default: <spec name>-quiz.xml, .gift or .zip here).")
-def command(spec, seed, fmt, image_format, max_size, out):
+def command(spec, seed, fmt, image_format, max_size, variants, out):
     """Make an LMS quiz from a problem set (default SPEC: micrograd).
 
     Moodle XML: for every problem, a numerical question per asked quantity (with feedback on the
@@ -209,6 +229,10 @@ def command(spec, seed, fmt, image_format, max_size, out):
     "QTI .zip file" import, one numerical question per asked quantity. Same SPEC and seed, same
     questions as `problems SPEC --seed S --json`.
 
+    --variants N writes every exercise N times with other numbers: each of its questions gets a Moodle
+    sub-category (a Canvas question group) holding that question of every variant, so a random question
+    from it gives each student other numbers (docs/quiz-variants.md).
+
     \b
     Examples:
       backprop-practice quiz
@@ -216,8 +240,9 @@ def command(spec, seed, fmt, image_format, max_size, out):
       backprop-practice quiz --max-size 8MB
       backprop-practice quiz --format gift
       backprop-practice quiz --format qti -o week3.zip
+      backprop-practice quiz --variants 8
     """
-    from .spec import choose
+    from ..spec import choose
 
     if max_size is not None and fmt != "moodle":
         raise UserError("--max-size applies to --format moodle only (GIFT is text, and a QTI zip goes to Canvas whole)")
@@ -228,8 +253,8 @@ def command(spec, seed, fmt, image_format, max_size, out):
     if out and Path(out).suffix.lower() != EXTENSIONS[fmt]:
         raise UserError(f"-o {out} must end in {EXTENSIONS[fmt]} for --format {fmt}")
     path = Path(out) if out else default_output(chosen, fmt)
-    check(chosen, path, fmt, image_format)
-    summary = build_quiz(chosen, path, fmt, image_format, limit if fmt == "moodle" else None)
+    check(chosen, path, fmt, image_format, variants)
+    summary = build_quiz(chosen, path, fmt, image_format, limit if fmt == "moodle" else None, variants)
     click.echo(summary.line())
     if summary.stale:  # never removed: they are the teacher's files; but importing them too would duplicate questions
         names = ", ".join(p.name for p in summary.stale)
