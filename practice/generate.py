@@ -10,7 +10,7 @@ from . import grade
 from .errors import UserError
 from .kinds import KINDS, Draft, Redraw
 from .numbers import fmt, has_places
-from .record import flatten, leaves, listing, statements
+from .record import backward_nodes, leaves, listing, statements, worked_steps
 
 MAX_DRAWS = 2000
 LIMIT = 1000.0
@@ -50,27 +50,51 @@ def degenerate(nodes: list[dict]) -> str | None:
     return None
 
 
+def _short(v: float, difficulty: str, places: int | None) -> bool:
+    """A number a person can carry at this difficulty: at most LIMIT (so not inf or nan), and at easy at most
+    100 with no decimals, at medium at most 2 decimals (or `places`)."""
+    if not abs(v) <= LIMIT:
+        return False
+    if difficulty == "easy":
+        return abs(v) <= 100 and has_places(v, places or 0)
+    if difficulty == "medium":
+        return has_places(v, places or 2)
+    return True
+
+
+def _in_range(op: str | None, data: float, x: float | None) -> bool:
+    """An op's output (x: its first input) where the op still teaches: tanh and σ not saturated, exp by hand,
+    relu not at its kink."""
+    if op == "tanh" and abs(data) > 0.99:
+        return False
+    if op == "sigmoid" and not 0.01 <= data <= 0.99:
+        return False
+    if op == "exp" and data > EXP_LIMIT:
+        return False
+    if op == "relu" and x == 0:
+        return False
+    return True
+
+
+def _forward_acceptable(order: list, difficulty: str, places: int | None) -> bool:
+    """The tests of _acceptable that read only the forward pass, on the engine's graph: a draw they refuse is
+    refused before its backward pass and record are made (the verdict is the same either way)."""
+    return all(_short(v.data, difficulty, places) and _in_range(v._op, v.data, v._prev[0].data if v._prev else None)
+               for v in order)
+
+
 def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty: str, zero_ok: bool,
                 places: int | None = None) -> bool:
+    # Each test refuses on its own, so the cheap ones go first (the verdict is the same in any order).
+    if not all(abs(v) <= LIMIT for _, v in answers):
+        return False  # (also refuses inf and nan)
     by_name = {n["name"]: n for n in nodes}
-    node_numbers = [v for n in nodes for v in (n["data"], n["grad"])]
-    if not all(math.isfinite(v) and abs(v) <= LIMIT for v in node_numbers + [v for _, v in answers]):
-        return False
-    if difficulty == "easy" and not all(has_places(v, places or 0) and abs(v) <= 100 for v in node_numbers):
-        return False
-    if difficulty == "medium" and not all(has_places(v, places or 2) for v in node_numbers):
-        return False
     for n in nodes:
-        if n["op"] == "tanh" and abs(n["data"]) > 0.99:
+        if not (_short(n["data"], difficulty, places) and _short(n["grad"], difficulty, places)):
             return False
-        if n["op"] == "sigmoid" and not 0.01 <= n["data"] <= 0.99:
+        if not _in_range(n["op"], n["data"], by_name[n["inputs"][0]]["data"] if n["inputs"] else None):
             return False
-        if n["op"] == "exp" and n["data"] > EXP_LIMIT:
-            return False
-        if n["op"] == "relu" and by_name[n["inputs"][0]]["data"] == 0:
-            return False
-    values = [v for _, v in answers]
-    if all(v == 0 for v in values) and not zero_ok:
+    if not zero_ok and all(v == 0 for _, v in answers):
         return False
     return degenerate(nodes) is None
 
@@ -115,13 +139,16 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
     for _ in range(MAX_DRAWS):
         try:
             draft = build(rng, difficulty)
-            nodes, steps = flatten(draft.output, draft.output_grad)
+            order = draft.output.topo()
+            if not _forward_acceptable(order, difficulty, draft.places):
+                continue
+            nodes = backward_nodes(draft.output, draft.output_grad, order)
         except (Redraw, DomainError, UserError):
             continue
         by_name = {n["name"]: n for n in nodes}
+        more_steps = []
         if draft.finish:
             answers, more_steps, asked_text = draft.finish(by_name)
-            steps = steps + more_steps
         else:
             answers = [(f"{name}.grad", by_name[name]["grad"]) for name in draft.asked]
             asked_text = listing([f"{name}.grad" for name in draft.asked])
@@ -149,7 +176,7 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
         record.update(draft.extra)
         record["nodes"] = nodes
         record["answers"] = graded
-        record["steps"] = steps
+        record["steps"] = worked_steps(nodes) + more_steps
         return record
     raise RuntimeError(f"no acceptable {difficulty} {kind} problem in {MAX_DRAWS} draws (seed {seed})")
 

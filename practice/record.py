@@ -3,6 +3,7 @@
 This record is the one source every exporter reads (the JSON schema in the README).
 """
 
+import functools
 import re
 
 from engine import Value
@@ -27,12 +28,13 @@ def listing(names: list[str]) -> str:
 def name_nodes(order: list[Value]) -> dict[int, str]:
     """A name for every node: its label, or k1, k2, ... for constants and t1, t2, ... for unnamed intermediates."""
     taken = {v.label for v in order if v.label}
-    names, counters = {}, {"k": 0, "t": 0}
+    names, counters, labels = {}, {"k": 0, "t": 0}, set()
     for v in order:
         if v.label:
-            if v.label in names.values():
+            if v.label in labels:
                 raise ValueError(f"two nodes are both named {v.label!r}")
             names[id(v)] = v.label
+            labels.add(v.label)
             continue
         prefix = "k" if not v._prev else "t"
         while True:
@@ -90,8 +92,8 @@ class Shown:
     def text(self) -> str:
         target = fmt(self.value)
         for places in range(self.places, 11):
-            shown = [fmt_operand(x, places) for x in self.operands]
-            read = [float(t.strip("()").replace(MINUS, "-")) for t in shown]
+            pairs = [_operand(x, places) for x in self.operands]
+            shown, read = [text for text, _ in pairs], [number for _, number in pairs]
             if any(r == 0 and x != 0 for r, x in zip(read, self.operands)):
                 continue
             try:
@@ -100,6 +102,13 @@ class Shown:
             except (ZeroDivisionError, OverflowError, ValueError):
                 continue
         return self.template.format(*shown)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _operand(x: float, places: int) -> tuple[str, float]:
+    """An operand as a worked step prints it, and the number a reader reads back from that."""
+    text = fmt_operand(x, places)
+    return text, float(text.strip("()").replace(MINUS, "-"))
 
 
 def _negated(rule: str, g: float):
@@ -189,12 +198,18 @@ def worked_steps(nodes: list[dict]) -> list[str]:
 
 def flatten(output: Value, output_grad: float = 1.0) -> tuple[list[dict], list[str]]:
     """Run the engine's backward pass from `output` and return (nodes in topological order, worked steps)."""
-    order = output.topo()
+    nodes = backward_nodes(output, output_grad)
+    return nodes, worked_steps(nodes)
+
+
+def backward_nodes(output: Value, output_grad: float = 1.0, order: list[Value] | None = None) -> list[dict]:
+    """flatten without the worked steps: for a draw that may yet be refused (the steps are written once it is
+    kept; they read only the nodes' names, ops, data and grads). `order`: output.topo(), if already made."""
+    order = order or output.topo()
     constants = {id(v) for v in order if not v._prev and not v.label}
     names = name_nodes(order)
     output.backward(output_grad)
-    nodes = node_dicts(order, names, constants)
-    return nodes, worked_steps(nodes)
+    return node_dicts(order, names, constants)
 
 
 def expression_text(node: dict, by_name: dict[str, dict], pretty: bool) -> str:

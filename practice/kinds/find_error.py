@@ -8,7 +8,7 @@ import random
 
 from ..grade import _locals, exact, work
 from ..numbers import MINUS, fmt, fmt_operand, has_places
-from ..record import Shown, contributions, flatten, power_text, step_line
+from ..record import Shown, backward_nodes, contributions, power_text, step_line
 from .common import Draft, Redraw
 from .expression import random_graph
 from .neuron import neuron_graph
@@ -126,7 +126,7 @@ def texts(nodes: list[dict], lines: list[dict]) -> list[str]:
 
 def build(rng, difficulty: str) -> Draft:
     seed = rng.getrandbits(63)
-    nodes, _ = flatten(graph(seed, difficulty))
+    nodes = backward_nodes(graph(seed, difficulty))
     right = replay(nodes)
     by_name = {n["name"]: n for n in nodes}
     reused = {n["name"] for n in nodes if sum(i == n["name"] for m in nodes for i in m["inputs"]) > 1}
