@@ -1,7 +1,6 @@
 """Problems from seeds: draw a kind's graph, reject what is not hand-solvable, and write the answer key."""
 
 import hashlib
-import math
 import random
 
 from engine import DomainError
@@ -19,7 +18,7 @@ EXP_LIMIT = 200.0  # exp outputs a person can carry by hand (tanh through exp at
 
 def derive_seed(*parts) -> int:
     """A 63-bit seed from text parts; stable across processes and Python versions."""
-    text = ":".join(str(p) for p in ("backprop-practice",) + parts)
+    text = ":".join(map(str, ("backprop-practice",) + parts))
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
 
 
@@ -31,15 +30,16 @@ def degenerate(nodes: list[dict]) -> str | None:
     """What makes a graph teach nothing where it stands (x/x, x − x, × 1, + 0, constants only), or None."""
     by_name = {n["name"]: n for n in nodes}
     for n in nodes:
-        op, ins = n["op"], [by_name[i] for i in n["inputs"]]
+        op = n["op"]
         if not op:
             continue
-        if all(i.get("constant") for i in ins):
+        ins = [*map(by_name.__getitem__, n["inputs"])]
+        consts = [i["data"] for i in ins if i.get("constant")]
+        if len(consts) == len(ins):
             return f"{n['name']} is made of constants only"
         if op in ("-", "/") and n["inputs"][0] == n["inputs"][1]:
             return f"{n['name']} takes one value from itself"
-        consts = [i["data"] for i in ins if i.get("constant")]
-        if op == "*" and any(c in (1.0, -1.0, 0.0) for c in consts):
+        if op == "*" and (1.0 in consts or -1.0 in consts or 0.0 in consts):
             return f"{n['name']} multiplies by {consts[0]:g}"
         if op == "/" and ins[1].get("constant") and ins[1]["data"] in (1.0, -1.0):
             return f"{n['name']} divides by {ins[1]['data']:g}"
@@ -79,15 +79,18 @@ def _in_range(op: str | None, data: float, x: float | None) -> bool:
 def _forward_acceptable(order: list, difficulty: str, places: int | None) -> bool:
     """The tests of _acceptable that read only the forward pass, on the engine's graph: a draw they refuse is
     refused before its backward pass and record are made (the verdict is the same either way)."""
-    return all(_short(v.data, difficulty, places) and _in_range(v._op, v.data, v._prev[0].data if v._prev else None)
-               for v in order)
+    for v in order:
+        if not (_short(v.data, difficulty, places) and _in_range(v._op, v.data, v._prev[0].data if v._prev else None)):
+            return False
+    return True
 
 
 def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty: str, zero_ok: bool,
                 places: int | None = None) -> bool:
     # Each test refuses on its own, so the cheap ones go first (the verdict is the same in any order).
-    if not all(abs(v) <= LIMIT for _, v in answers):
-        return False  # (also refuses inf and nan)
+    for _, v in answers:
+        if not abs(v) <= LIMIT:
+            return False  # (also refuses inf and nan)
     by_name = {n["name"]: n for n in nodes}
     for n in nodes:
         if not (_short(n["data"], difficulty, places) and _short(n["grad"], difficulty, places)):

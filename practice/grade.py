@@ -15,7 +15,9 @@ The texts a learner reads (the rounding rule, what each mistake means) are in te
 
 import contextlib
 import functools
+import itertools
 import math
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,11 +121,11 @@ def why(name: str, answer: str) -> str:
 
 
 FORWARD = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "neg": lambda a: -a,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "neg": operator.neg,
     "tanh": math.tanh,
     "exp": math.exp,
     "relu": lambda a: max(a, 0.0),
@@ -203,7 +205,7 @@ def _forward_pass(nodes: list[dict], r, data: dict[str, float] | None) -> dict[s
         elif op == "**":
             values[name] = r(values[n["inputs"][0]] ** n["exponent"])
         else:
-            values[name] = r(FORWARD[op](*[values[i] for i in n["inputs"]]))
+            values[name] = r(FORWARD[op](*map(values.__getitem__, n["inputs"])))
     return values
 
 
@@ -217,10 +219,13 @@ def _backward_pass(nodes: list[dict], values: dict[str, float], output_grad: flo
             continue
         name, inputs = n["name"], n["inputs"]
         g = grads[name]
-        for i, local in zip(inputs, _locals(n, [values[i] for i in inputs], values[name], r, mistake)):
+        for i, local in zip(inputs, _locals(n, [*map(values.__getitem__, inputs)], values[name], r, mistake)):
+            if r is exact:  # (the same numbers, without a call per number)
+                grads[i] = local * g if overwrite else grads[i] + local * g
+                continue
             contribution = r(local * g)
             grads[i] = contribution if overwrite else r(grads[i] + contribution)
-    return {name: (value, grads[name]) for name, value in values.items()}
+    return dict(zip(values, zip(values.values(), grads.values())))  # {name: (data, grad)}: grads has values' keys
 
 
 # While one draw is assessed: (its nodes, {(output_grad, r, mistake): replay, r: forward pass}); see `remembered`.
@@ -254,7 +259,7 @@ def applicable(nodes: list[dict], output_grad: float) -> list[str]:
     catalogue's `applies`), overwriting where a value gets more than one contribution, the upstream
     gradient left out where it is not 1."""
     ops = {n["op"] for n in nodes if n["op"]}
-    reused = any(c > 1 for c in contributions_per_node(nodes).values())
+    reused = max(contributions_per_node(nodes).values(), default=0) > 1
     about = {"reuse": reused, "upstream": output_grad != 1}
     return [name for name, applies in _graph_mistakes_about() if about.get(applies, applies in ops)]
 
@@ -301,7 +306,7 @@ def _round_up_positive(x: float) -> float:
 
 def tolerance_from(key: float, errors: list[float]) -> float:
     worst = max(errors, default=0.0)
-    return _round_up(max(FLOOR, SAFETY * worst, 0.0001 * abs(key)))
+    return _round_up_positive(max(FLOOR, SAFETY * worst, 0.0001 * abs(key)))  # (at least FLOOR > 0)
 
 
 def check_hand_work(nodes: list[dict]) -> None:
@@ -312,8 +317,7 @@ def check_hand_work(nodes: list[dict]) -> None:
     values = {n["name"]: n["data"] for n in nodes}
     for n in nodes:
         if n["op"]:
-            xs = [values[i] for i in n["inputs"]]
-            for local in _locals(n, xs, n["data"], exact, None):
+            for local in _locals(n, [*map(values.__getitem__, n["inputs"])], n["data"], exact, None):
                 if not hand_sized(local) or not hand_sized(local * n["grad"]):
                     raise Unfair(f"a contribution of {n['name']} is too small to round")
 
@@ -330,20 +334,17 @@ def _replays(replay, strict: bool) -> list:
             if strict:
                 raise Unfair("rounding as stated makes the problem unworkable") from None
             continue
-        if _finite(result):
+        if all(map(math.isfinite, _numbers(result))):
             out.append(result)
         elif strict:
             raise Unfair("rounding as stated makes a number overflow")
     return out
 
 
-def _finite(result: dict) -> bool:
-    """Every number of a replay ({name: value} or {name: (data, grad)}) is finite."""
-    isfinite = math.isfinite
-    for v in result.values():
-        if not (isfinite(v[0]) and isfinite(v[1]) if isinstance(v, tuple) else isfinite(v)):
-            return False
-    return True
+def _numbers(result: dict):
+    """The numbers of a replay: {name: value} (an evaluate's answers) or {name: (data, grad)} (work's)."""
+    values = result.values()
+    return itertools.chain.from_iterable(values) if values and isinstance(next(iter(values)), tuple) else values
 
 
 def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: float, evaluate, mistakes: list[str],
@@ -356,7 +357,7 @@ def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: flo
     `solve`), such a mistake is just left out of the answer's list.
     """
     keys = dict(answers)
-    if strict and not all(hand_sized(v) for v in keys.values()):
+    if strict and not all(map(hand_sized, keys.values())):
         raise Unfair("an answer is too small to round")
     with remembered(nodes):
         return _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict)
@@ -367,10 +368,11 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     learned = _replays(lambda r: evaluate(r, None), strict)
     tolerances = {name: tolerance_from(key, [abs(w[name] - key) for w in learned]) for name, key in keys.items()}
     worked = _replays(lambda r: work(nodes, output_grad, r), strict)
-    node_tolerances = {
-        n["name"]: tolerance_from(n["grad"], [abs(w[n["name"]][1] - n["grad"]) for w in worked])
-        for n in nodes if not n.get("constant")
-    }
+    node_tolerances = {}
+    for n in nodes:
+        if not n.get("constant"):
+            name, grad = n["name"], n["grad"]
+            node_tolerances[name] = tolerance_from(grad, [abs(w[name][1] - grad) for w in worked])
     found: dict[str, list[dict]] = {name: [] for name in keys}
     for mistake in mistakes:
         try:
@@ -387,11 +389,19 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
                 if strict:
                     raise Unfair(f"{mistake} gives {name} = {v}, too close to {key}")
                 continue
-            if any(abs(m["value"] - v) <= tolerances[name] for m in found[name]):
+            if _among(v, found[name], tolerances[name]):
                 continue  # the same wrong number as an earlier mistake: one explanation is enough
             found[name].append({"name": mistake, "value": v, "why": why(mistake, name)})
     records = [{"name": name, "value": key, "tolerance": tolerances[name], "mistakes": found[name]} for name, key in answers]
     return records, node_tolerances
+
+
+def _among(v: float, found: list[dict], tolerance: float) -> bool:
+    """Is v within tolerance of a mistake already found?"""
+    for m in found:
+        if abs(m["value"] - v) <= tolerance:
+            return True
+    return False
 
 
 def accepts(answer: dict, value: float) -> bool:

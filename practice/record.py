@@ -49,7 +49,7 @@ def name_nodes(order: list[Value]) -> dict[int, str]:
 def node_dicts(order: list[Value], names: dict[int, str], constants: set[int]) -> list[dict]:
     out = []
     for v in order:
-        node = {"name": names[id(v)], "op": v._op or None, "inputs": [names[id(c)] for c in v._prev]}
+        node = {"name": names[id(v)], "op": v._op or None, "inputs": [*map(names.__getitem__, map(id, v._prev))]}
         if v._op == "**":
             k = v._exponent
             node["exponent"] = int(k) if float(k).is_integer() else float(k)
@@ -92,12 +92,17 @@ class Shown:
     def text(self) -> str:
         target = fmt(self.value)
         for places in range(self.places, 11):
-            pairs = [_operand(x, places) for x in self.operands]
-            shown, read = [text for text, _ in pairs], [number for _, number in pairs]
-            if any(r == 0 and x != 0 for r, x in zip(read, self.operands)):
+            shown, read, vanished = [], [], False
+            for x in self.operands:
+                text, number = _operand(x, places)
+                shown.append(text)
+                read.append(number)
+                vanished = vanished or (number == 0 and x != 0)
+            if vanished:
                 continue
             try:
-                if fmt(self.combine(*read)) == target:
+                result = self.combine(*read)
+                if result == self.value or fmt(result) == target:  # (equal numbers print alike)
                     break
             except (ZeroDivisionError, OverflowError, ValueError):
                 continue
@@ -212,19 +217,19 @@ def backward_nodes(output: Value, output_grad: float = 1.0, order: list[Value] |
     return node_dicts(order, names, constants)
 
 
+def _ref(n: dict, pretty: bool) -> str:
+    """An input as a statement writes it: its name, or a constant's number."""
+    if n.get("constant"):
+        if not pretty:
+            return literal(n["data"])
+        text = fmt(n["data"])
+        return f"({text})" if n["data"] < 0 else text
+    return n["name"]
+
+
 def expression_text(node: dict, by_name: dict[str, dict], pretty: bool) -> str:
     """The right-hand side of `node` as a statement: `a*b` for programs, `a × b` for people."""
-
-    def ref(name):
-        n = by_name[name]
-        if n.get("constant"):
-            if not pretty:
-                return literal(n["data"])
-            text = fmt(n["data"])
-            return f"({text})" if n["data"] < 0 else text
-        return name
-
-    op, ins = node["op"], [ref(n) for n in node["inputs"]]
+    op, ins = node["op"], [_ref(by_name[n], pretty) for n in node["inputs"]]
     if op in PRETTY:
         symbol = PRETTY[op] if pretty else op
         return f"{ins[0]} {symbol} {ins[1]}" if pretty or op in "+-" else f"{ins[0]}{symbol}{ins[1]}"
