@@ -7,7 +7,13 @@ class DomainError(ValueError):
     """An op was asked for a value outside its domain (log of 0, division by 0, ...)."""
 
 
+def _leaf_backward():
+    """A leaf's backward: nothing to pass on."""
+
+
 class Value:
+    __slots__ = ("data", "grad", "label", "_backward", "_prev", "_op", "_exponent")
+
     def __init__(self, data, label="", _children=(), _op=""):
         self.data = float(data)
         if not math.isfinite(self.data):  # never a silent inf or nan
@@ -15,7 +21,7 @@ class Value:
             raise DomainError(f"{where} is not a finite number ({self.data})")
         self.grad = 0.0
         self.label = label
-        self._backward = lambda: None
+        self._backward = _leaf_backward
         self._prev = tuple(_children)  # in order, repeats kept: a + a has (a, a)
         self._op = _op
         self._exponent = None  # only for **

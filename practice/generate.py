@@ -1,7 +1,6 @@
 """Problems from seeds: draw a kind's graph, reject what is not hand-solvable, and write the answer key."""
 
 import hashlib
-import math
 import random
 
 from engine import DomainError
@@ -10,7 +9,7 @@ from . import grade
 from .errors import UserError
 from .kinds import KINDS, Draft, Redraw
 from .numbers import fmt, has_places
-from .record import flatten, leaves, listing, statements
+from .record import backward_nodes, leaves, listing, statements, worked_steps
 
 MAX_DRAWS = 2000
 LIMIT = 1000.0
@@ -19,7 +18,7 @@ EXP_LIMIT = 200.0  # exp outputs a person can carry by hand (tanh through exp at
 
 def derive_seed(*parts) -> int:
     """A 63-bit seed from text parts; stable across processes and Python versions."""
-    text = ":".join(str(p) for p in ("backprop-practice",) + parts)
+    text = ":".join(map(str, ("backprop-practice",) + parts))
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
 
 
@@ -31,15 +30,16 @@ def degenerate(nodes: list[dict]) -> str | None:
     """What makes a graph teach nothing where it stands (x/x, x − x, × 1, + 0, constants only), or None."""
     by_name = {n["name"]: n for n in nodes}
     for n in nodes:
-        op, ins = n["op"], [by_name[i] for i in n["inputs"]]
+        op = n["op"]
         if not op:
             continue
-        if all(i.get("constant") for i in ins):
+        ins = [*map(by_name.__getitem__, n["inputs"])]
+        consts = [i["data"] for i in ins if i.get("constant")]
+        if len(consts) == len(ins):
             return f"{n['name']} is made of constants only"
         if op in ("-", "/") and n["inputs"][0] == n["inputs"][1]:
             return f"{n['name']} takes one value from itself"
-        consts = [i["data"] for i in ins if i.get("constant")]
-        if op == "*" and any(c in (1.0, -1.0, 0.0) for c in consts):
+        if op == "*" and (1.0 in consts or -1.0 in consts or 0.0 in consts):
             return f"{n['name']} multiplies by {consts[0]:g}"
         if op == "/" and ins[1].get("constant") and ins[1]["data"] in (1.0, -1.0):
             return f"{n['name']} divides by {ins[1]['data']:g}"
@@ -50,27 +50,52 @@ def degenerate(nodes: list[dict]) -> str | None:
     return None
 
 
+def _short(v: float, difficulty: str, places: int | None) -> bool:
+    """A number a person can carry at this difficulty: at most LIMIT (so not inf or nan), and at easy at most
+    100 with no decimals, at medium at most 2 decimals (or `places`)."""
+    if not abs(v) <= LIMIT:
+        return False
+    if difficulty == "easy":
+        return abs(v) <= 100 and has_places(v, places or 0)
+    if difficulty == "medium":
+        return has_places(v, places or 2)
+    return True
+
+
+def _in_range(op: str | None, data: float, x: float | None) -> bool:
+    """An op's output (x: its first input) where the op still teaches: tanh and σ not saturated, exp by hand,
+    relu not at its kink."""
+    if op == "tanh" and abs(data) > 0.99:
+        return False
+    if op == "sigmoid" and not 0.01 <= data <= 0.99:
+        return False
+    if op == "exp" and data > EXP_LIMIT:
+        return False
+    if op == "relu" and x == 0:
+        return False
+    return True
+
+
+def _forward_acceptable(order: list, difficulty: str, places: int | None) -> bool:
+    """What a draw's forward pass alone decides (every value short, every op in range), on the engine's graph:
+    a draw refused here is refused before its backward pass and record are made; _acceptable tests the rest."""
+    for v in order:
+        if not (_short(v.data, difficulty, places) and _in_range(v._op, v.data, v._prev[0].data if v._prev else None)):
+            return False
+    return True
+
+
 def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty: str, zero_ok: bool,
                 places: int | None = None) -> bool:
-    by_name = {n["name"]: n for n in nodes}
-    node_numbers = [v for n in nodes for v in (n["data"], n["grad"])]
-    if not all(math.isfinite(v) and abs(v) <= LIMIT for v in node_numbers + [v for _, v in answers]):
-        return False
-    if difficulty == "easy" and not all(has_places(v, places or 0) and abs(v) <= 100 for v in node_numbers):
-        return False
-    if difficulty == "medium" and not all(has_places(v, places or 2) for v in node_numbers):
-        return False
+    """After _forward_acceptable has passed the draw's graph (so every node's data is short and in range):
+    every grad is short too, the answers are finite and not all 0 (unless allowed), and nothing degenerate."""
+    for _, v in answers:
+        if not abs(v) <= LIMIT:
+            return False  # (also refuses inf and nan)
     for n in nodes:
-        if n["op"] == "tanh" and abs(n["data"]) > 0.99:
+        if not _short(n["grad"], difficulty, places):
             return False
-        if n["op"] == "sigmoid" and not 0.01 <= n["data"] <= 0.99:
-            return False
-        if n["op"] == "exp" and n["data"] > EXP_LIMIT:
-            return False
-        if n["op"] == "relu" and by_name[n["inputs"][0]]["data"] == 0:
-            return False
-    values = [v for _, v in answers]
-    if all(v == 0 for v in values) and not zero_ok:
+    if not zero_ok and all(v == 0 for _, v in answers):
         return False
     return degenerate(nodes) is None
 
@@ -115,13 +140,16 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
     for _ in range(MAX_DRAWS):
         try:
             draft = build(rng, difficulty)
-            nodes, steps = flatten(draft.output, draft.output_grad)
+            order = draft.output.topo()
+            if not _forward_acceptable(order, difficulty, draft.places):
+                continue
+            nodes = backward_nodes(draft.output, draft.output_grad, order)
         except (Redraw, DomainError, UserError):
             continue
         by_name = {n["name"]: n for n in nodes}
+        more_steps = []
         if draft.finish:
             answers, more_steps, asked_text = draft.finish(by_name)
-            steps = steps + more_steps
         else:
             answers = [(f"{name}.grad", by_name[name]["grad"]) for name in draft.asked]
             asked_text = listing([f"{name}.grad" for name in draft.asked])
@@ -149,7 +177,7 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
         record.update(draft.extra)
         record["nodes"] = nodes
         record["answers"] = graded
-        record["steps"] = steps
+        record["steps"] = worked_steps(nodes) + more_steps
         return record
     raise RuntimeError(f"no acceptable {difficulty} {kind} problem in {MAX_DRAWS} draws (seed {seed})")
 

@@ -13,8 +13,11 @@ redraws. Every exporter reads the results from the record; none recomputes them.
 The texts a learner reads (the rounding rule, what each mistake means) are in templates/grading/.
 """
 
+import contextlib
 import functools
+import itertools
 import math
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,13 +37,21 @@ UNCHANGED = 1e-9    # relative: a "mistake" this close to the key changes nothin
 # ---------------------------------------------------------------- rounding
 
 
+# A learner rounds the same few numbers over and over (a grad it has just rounded, a leaf, 1 − t²): each
+# rounding is worked out once.
+@functools.lru_cache(maxsize=1 << 16)
 def round_places(x: float, places: int = PLACES) -> float:
     return round(x, places) + 0.0
 
 
 def round_figures(x: float, figures: int = FIGURES) -> float:
     if x == 0 or not math.isfinite(x):
-        return x
+        return x  # (outside the cache: 0.0 and −0.0 are one key there)
+    return _figures(x, figures)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _figures(x: float, figures: int) -> float:
     return float(f"{x:.{figures - 1}e}") + 0.0
 
 
@@ -100,6 +111,7 @@ def definitions() -> dict[str, str]:
     return {op: " ".join(text.split()) for op, text in texts("definitions").items()}
 
 
+@functools.lru_cache(maxsize=1 << 12)  # the same few (mistake, answer) pairs in every problem
 def why(name: str, answer: str) -> str:
     param = answer.rsplit(".", 1)[0]
     return catalogue()[name].why.format(answer=answer, param=param)
@@ -109,11 +121,11 @@ def why(name: str, answer: str) -> str:
 
 
 FORWARD = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "neg": lambda a: -a,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "neg": operator.neg,
     "tanh": math.tanh,
     "exp": math.exp,
     "relu": lambda a: max(a, 0.0),
@@ -126,45 +138,45 @@ GRAPH_MISTAKES = ("overwrite", "sign-slip", "wrong-operand", "tanh-forgotten", "
                   "division-rule", "exp-rule", "relu-rule", "log-rule", "sigmoid-rule", "upstream-forgotten")
 
 
-def _locals(node: dict, xs: list[float], out: float, r, mistake: str | None) -> list[float]:
+def _locals(node: dict, xs: list[float], out: float, r, mistake: str | None) -> tuple[float, ...]:
     """The local derivative of `node` with respect to each input, as the learner works it out (rounded)."""
     op = node["op"]
     if op == "+":
-        return [1.0, 1.0]
+        return (1.0, 1.0)
     if op == "-":
-        return [1.0, 1.0 if mistake == "sign-slip" else -1.0]
+        return (1.0, 1.0 if mistake == "sign-slip" else -1.0)
     if op == "*":
         a, b = xs
-        return [a, b] if mistake == "wrong-operand" else [b, a]
+        return (a, b) if mistake == "wrong-operand" else (b, a)
     if op == "/":
         a, b = xs
         if mistake == "division-rule":  # the denominator's rule without the square
-            return [r(1 / b), r(-a / b)]
-        return [r(1 / b), r(-a / r(b * b))]
+            return (r(1 / b), r(-a / b))
+        return (r(1 / b), r(-a / r(b * b)))
     (x,) = xs
     if op == "**":
         k = node["exponent"]
         if k == 0:
-            return [0.0]
+            return (0.0,)
         if mistake == "power-rule":  # the exponent not lowered
-            return [r(k * x**k)]
-        return [r(k * x ** (k - 1))]
+            return (r(k * x**k),)
+        return (r(k * x ** (k - 1)),)
     if op == "neg":
-        return [-1.0]
+        return (-1.0,)
     if op == "tanh":
         if mistake == "tanh-forgotten":
-            return [1.0]
+            return (1.0,)
         if mistake == "tanh-from-input":
-            return [r(1 - r(x * x))]
-        return [r(1 - r(out * out))]
+            return (r(1 - r(x * x)),)
+        return (r(1 - r(out * out)),)
     if op == "exp":
-        return [x if mistake == "exp-rule" else out]
+        return (x if mistake == "exp-rule" else out,)
     if op == "relu":
-        return [1.0 if (x > 0 or mistake == "relu-rule") else 0.0]
+        return (1.0 if (x > 0 or mistake == "relu-rule") else 0.0,)
     if op == "log":
-        return [x if mistake == "log-rule" else r(1 / x)]
+        return (x if mistake == "log-rule" else r(1 / x),)
     if op == "sigmoid":
-        return [out if mistake == "sigmoid-rule" else r(out * r(1 - out))]
+        return (out if mistake == "sigmoid-rule" else r(out * r(1 - out)),)
     raise ValueError(f"unknown op {op!r}")
 
 
@@ -173,29 +185,65 @@ def work(nodes: list[dict], output_grad: float = 1.0, r=exact, mistake: str | No
     """{name: (data, grad)} as a learner finds them: the given leaves (or `data`'s values for them), every
     intermediate rounded with r, and the backward pass bent by one graph mistake (or none). Inputs that
     appear twice get two contributions, as in the engine."""
+    memo = _draw[1] if _draw is not None and _draw[0] is nodes and data is None else None
+    if memo is None:
+        return _backward_pass(nodes, _forward_pass(nodes, r, data), output_grad, r, mistake)
+    key = (output_grad, r, mistake)
+    if key not in memo:
+        if r not in memo:  # a mistake bends only the backward pass: one forward pass per rounding
+            memo[r] = _forward_pass(nodes, r, None)
+        memo[key] = _backward_pass(nodes, memo[r], output_grad, r, mistake)
+    return memo[key]
+
+
+def _forward_pass(nodes: list[dict], r, data: dict[str, float] | None) -> dict[str, float]:
     values: dict[str, float] = {}
     for n in nodes:
-        if not n["op"]:
-            values[n["name"]] = float(data.get(n["name"], n["data"]) if data else n["data"])
-        elif n["op"] == "**":
-            values[n["name"]] = r(values[n["inputs"][0]] ** n["exponent"])
+        op, name = n["op"], n["name"]
+        if not op:
+            values[name] = float(data.get(name, n["data"]) if data else n["data"])
+        elif op == "**":
+            values[name] = r(values[n["inputs"][0]] ** n["exponent"])
         else:
-            values[n["name"]] = r(FORWARD[n["op"]](*[values[i] for i in n["inputs"]]))
-    grads = {n["name"]: 0.0 for n in nodes}
-    out = nodes[-1]["name"]
-    grads[out] = 1.0 if mistake == "upstream-forgotten" else float(output_grad)
+            values[name] = r(FORWARD[op](*map(values.__getitem__, n["inputs"])))
+    return values
+
+
+def _backward_pass(nodes: list[dict], values: dict[str, float], output_grad: float, r,
+                   mistake: str | None) -> dict[str, tuple[float, float]]:
+    grads = dict.fromkeys(values, 0.0)  # every node's name, in order
+    grads[nodes[-1]["name"]] = 1.0 if mistake == "upstream-forgotten" else float(output_grad)
+    overwrite = mistake == "overwrite"
     for n in reversed(nodes):
         if not n["op"]:
             continue
-        g = grads[n["name"]]
-        xs = [values[i] for i in n["inputs"]]
-        for name, local in zip(n["inputs"], _locals(n, xs, values[n["name"]], r, mistake)):
+        name, inputs = n["name"], n["inputs"]
+        g = grads[name]
+        for i, local in zip(inputs, _locals(n, [*map(values.__getitem__, inputs)], values[name], r, mistake)):
+            if r is exact:  # (the same numbers, without a call per number)
+                grads[i] = local * g if overwrite else grads[i] + local * g
+                continue
             contribution = r(local * g)
-            if mistake == "overwrite":
-                grads[name] = contribution
-            else:
-                grads[name] = r(grads[name] + contribution)
-    return {name: (values[name], grads[name]) for name in values}
+            grads[i] = contribution if overwrite else r(grads[i] + contribution)
+    return dict(zip(values, zip(values.values(), grads.values())))  # {name: (data, grad)}: grads has values' keys
+
+
+# While one draw is assessed: (its nodes, {(output_grad, r, mistake): replay, r: forward pass}); see `remembered`.
+_draw: tuple[list[dict], dict] | None = None
+
+
+@contextlib.contextmanager
+def remembered(nodes: list[dict]):
+    """While assessing one draw, `work` on these very nodes (and no other `data`) works each replay out once:
+    the rounding learners' answers and node grads are the same replay, a kind's own mistakes (a step's,
+    a swap's) replay the key's pass, and every mistake of one rounding shares its forward pass. The nodes
+    are only read meanwhile, and so is a replay `work` hands back (every caller only reads it)."""
+    global _draw
+    outer, _draw = _draw, (nodes, {})
+    try:
+        yield
+    finally:
+        _draw = outer
 
 
 def contributions_per_node(nodes: list[dict]) -> dict[str, int]:
@@ -211,9 +259,15 @@ def applicable(nodes: list[dict], output_grad: float) -> list[str]:
     catalogue's `applies`), overwriting where a value gets more than one contribution, the upstream
     gradient left out where it is not 1."""
     ops = {n["op"] for n in nodes if n["op"]}
-    reused = any(c > 1 for c in contributions_per_node(nodes).values())
+    reused = max(contributions_per_node(nodes).values(), default=0) > 1
     about = {"reuse": reused, "upstream": output_grad != 1}
-    return [name for name in GRAPH_MISTAKES if about.get(catalogue()[name].applies, catalogue()[name].applies in ops)]
+    return [name for name, applies in _graph_mistakes_about() if about.get(applies, applies in ops)]
+
+
+@functools.cache
+def _graph_mistakes_about() -> tuple[tuple[str, str], ...]:
+    """(name, what it applies to) of each graph mistake, in GRAPH_MISTAKES' order."""
+    return tuple((name, catalogue()[name].applies) for name in GRAPH_MISTAKES)
 
 
 def graph_answers(nodes: list[dict], asked: list[str], output_grad: float, r=exact, mistake=None) -> dict[str, float]:
@@ -228,15 +282,23 @@ class Unfair(Exception):
     """This draw can't be graded fairly: redraw."""
 
 
+_HAND_SIZED = SMALLEST * (1 - 1e-9)
+
+
 def hand_sized(x: float) -> bool:
     """0, or big enough that 4 decimal places keep 3 significant figures."""
-    return x == 0 or abs(x) >= SMALLEST * (1 - 1e-9)
+    return x == 0 or abs(x) >= _HAND_SIZED
 
 
 def _round_up(x: float) -> float:
     """x rounded up to 2 significant figures (a tolerance a person can read)."""
     if x <= 0:
         return x
+    return _round_up_positive(x)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # most tolerances are the floor: one rounding, remembered
+def _round_up_positive(x: float) -> float:
     e = math.floor(math.log10(x)) - 1
     step = 10.0**e
     return round(math.ceil(x / step - 1e-9) * step, 12)
@@ -244,7 +306,7 @@ def _round_up(x: float) -> float:
 
 def tolerance_from(key: float, errors: list[float]) -> float:
     worst = max(errors, default=0.0)
-    return _round_up(max(FLOOR, SAFETY * worst, 0.0001 * abs(key)))
+    return _round_up_positive(max(FLOOR, SAFETY * worst, 0.0001 * abs(key)))  # (at least FLOOR > 0)
 
 
 def check_hand_work(nodes: list[dict]) -> None:
@@ -255,8 +317,7 @@ def check_hand_work(nodes: list[dict]) -> None:
     values = {n["name"]: n["data"] for n in nodes}
     for n in nodes:
         if n["op"]:
-            xs = [values[i] for i in n["inputs"]]
-            for local in _locals(n, xs, n["data"], exact, None):
+            for local in _locals(n, [*map(values.__getitem__, n["inputs"])], n["data"], exact, None):
                 if not hand_sized(local) or not hand_sized(local * n["grad"]):
                     raise Unfair(f"a contribution of {n['name']} is too small to round")
 
@@ -273,7 +334,7 @@ def _replays(replay, strict: bool) -> list:
             if strict:
                 raise Unfair("rounding as stated makes the problem unworkable") from None
             continue
-        if all(math.isfinite(v) for v in _numbers(result)):
+        if all(map(math.isfinite, _numbers(result))):
             out.append(result)
         elif strict:
             raise Unfair("rounding as stated makes a number overflow")
@@ -281,8 +342,9 @@ def _replays(replay, strict: bool) -> list:
 
 
 def _numbers(result: dict):
-    for v in result.values():
-        yield from (v if isinstance(v, tuple) else (v,))
+    """The numbers of a replay: {name: value} (an evaluate's answers) or {name: (data, grad)} (work's)."""
+    values = result.values()
+    return itertools.chain.from_iterable(values) if values and isinstance(next(iter(values)), tuple) else values
 
 
 def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: float, evaluate, mistakes: list[str],
@@ -295,15 +357,22 @@ def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: flo
     `solve`), such a mistake is just left out of the answer's list.
     """
     keys = dict(answers)
-    if strict and not all(hand_sized(v) for v in keys.values()):
+    if strict and not all(map(hand_sized, keys.values())):
         raise Unfair("an answer is too small to round")
+    with remembered(nodes):
+        return _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict)
+
+
+def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
+    """assess, with each replay of the draw worked out once."""
     learned = _replays(lambda r: evaluate(r, None), strict)
     tolerances = {name: tolerance_from(key, [abs(w[name] - key) for w in learned]) for name, key in keys.items()}
     worked = _replays(lambda r: work(nodes, output_grad, r), strict)
-    node_tolerances = {
-        n["name"]: tolerance_from(n["grad"], [abs(w[n["name"]][1] - n["grad"]) for w in worked])
-        for n in nodes if not n.get("constant")
-    }
+    node_tolerances = {}
+    for n in nodes:
+        if not n.get("constant"):
+            name, grad = n["name"], n["grad"]
+            node_tolerances[name] = tolerance_from(grad, [abs(w[name][1] - grad) for w in worked])
     found: dict[str, list[dict]] = {name: [] for name in keys}
     for mistake in mistakes:
         try:
@@ -320,11 +389,19 @@ def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: flo
                 if strict:
                     raise Unfair(f"{mistake} gives {name} = {v}, too close to {key}")
                 continue
-            if any(abs(m["value"] - v) <= tolerances[name] for m in found[name]):
+            if _among(v, found[name], tolerances[name]):
                 continue  # the same wrong number as an earlier mistake: one explanation is enough
             found[name].append({"name": mistake, "value": v, "why": why(mistake, name)})
     records = [{"name": name, "value": key, "tolerance": tolerances[name], "mistakes": found[name]} for name, key in answers]
     return records, node_tolerances
+
+
+def _among(v: float, found: list[dict], tolerance: float) -> bool:
+    """Is v within tolerance of a mistake already found?"""
+    for m in found:
+        if abs(m["value"] - v) <= tolerance:
+            return True
+    return False
 
 
 def accepts(answer: dict, value: float) -> bool:

@@ -1,10 +1,12 @@
 """How numbers are shown to people. Records keep full precision; only display rounds."""
 
+import functools
 import math
 
 MINUS = "\u2212"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a problem set writes the same few numbers over and over
 def fmt(x: float, places: int = 4) -> str:
     """Integers bare (6, −4); otherwise at most `places` decimals, trailing zeros dropped; a true minus sign."""
     if not math.isfinite(x):

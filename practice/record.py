@@ -3,6 +3,7 @@
 This record is the one source every exporter reads (the JSON schema in the README).
 """
 
+import functools
 import re
 
 from engine import Value
@@ -27,12 +28,13 @@ def listing(names: list[str]) -> str:
 def name_nodes(order: list[Value]) -> dict[int, str]:
     """A name for every node: its label, or k1, k2, ... for constants and t1, t2, ... for unnamed intermediates."""
     taken = {v.label for v in order if v.label}
-    names, counters = {}, {"k": 0, "t": 0}
+    names, counters, labels = {}, {"k": 0, "t": 0}, set()
     for v in order:
         if v.label:
-            if v.label in names.values():
+            if v.label in labels:
                 raise ValueError(f"two nodes are both named {v.label!r}")
             names[id(v)] = v.label
+            labels.add(v.label)
             continue
         prefix = "k" if not v._prev else "t"
         while True:
@@ -47,7 +49,7 @@ def name_nodes(order: list[Value]) -> dict[int, str]:
 def node_dicts(order: list[Value], names: dict[int, str], constants: set[int]) -> list[dict]:
     out = []
     for v in order:
-        node = {"name": names[id(v)], "op": v._op or None, "inputs": [names[id(c)] for c in v._prev]}
+        node = {"name": names[id(v)], "op": v._op or None, "inputs": [*map(names.__getitem__, map(id, v._prev))]}
         if v._op == "**":
             k = v._exponent
             node["exponent"] = int(k) if float(k).is_integer() else float(k)
@@ -90,16 +92,28 @@ class Shown:
     def text(self) -> str:
         target = fmt(self.value)
         for places in range(self.places, 11):
-            shown = [fmt_operand(x, places) for x in self.operands]
-            read = [float(t.strip("()").replace(MINUS, "-")) for t in shown]
-            if any(r == 0 and x != 0 for r, x in zip(read, self.operands)):
+            shown, read, vanished = [], [], False
+            for x in self.operands:
+                text, number = _operand(x, places)
+                shown.append(text)
+                read.append(number)
+                vanished = vanished or (number == 0 and x != 0)
+            if vanished:
                 continue
             try:
-                if fmt(self.combine(*read)) == target:
+                result = self.combine(*read)
+                if result == self.value or fmt(result) == target:  # (equal numbers print alike)
                     break
             except (ZeroDivisionError, OverflowError, ValueError):
                 continue
         return self.template.format(*shown)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _operand(x: float, places: int) -> tuple[str, float]:
+    """An operand as a worked step prints it, and the number a reader reads back from that."""
+    text = fmt_operand(x, places)
+    return text, float(text.strip("()").replace(MINUS, "-"))
 
 
 def _negated(rule: str, g: float):
@@ -189,27 +203,33 @@ def worked_steps(nodes: list[dict]) -> list[str]:
 
 def flatten(output: Value, output_grad: float = 1.0) -> tuple[list[dict], list[str]]:
     """Run the engine's backward pass from `output` and return (nodes in topological order, worked steps)."""
-    order = output.topo()
+    nodes = backward_nodes(output, output_grad)
+    return nodes, worked_steps(nodes)
+
+
+def backward_nodes(output: Value, output_grad: float = 1.0, order: list[Value] | None = None) -> list[dict]:
+    """flatten without the worked steps: for a draw that may yet be refused (the steps are written once it is
+    kept; they read only the nodes' names, ops, data and grads). `order`: output.topo(), if already made."""
+    order = order or output.topo()
     constants = {id(v) for v in order if not v._prev and not v.label}
     names = name_nodes(order)
     output.backward(output_grad)
-    nodes = node_dicts(order, names, constants)
-    return nodes, worked_steps(nodes)
+    return node_dicts(order, names, constants)
+
+
+def _ref(n: dict, pretty: bool) -> str:
+    """An input as a statement writes it: its name, or a constant's number."""
+    if n.get("constant"):
+        if not pretty:
+            return literal(n["data"])
+        text = fmt(n["data"])
+        return f"({text})" if n["data"] < 0 else text
+    return n["name"]
 
 
 def expression_text(node: dict, by_name: dict[str, dict], pretty: bool) -> str:
     """The right-hand side of `node` as a statement: `a*b` for programs, `a × b` for people."""
-
-    def ref(name):
-        n = by_name[name]
-        if n.get("constant"):
-            if not pretty:
-                return literal(n["data"])
-            text = fmt(n["data"])
-            return f"({text})" if n["data"] < 0 else text
-        return name
-
-    op, ins = node["op"], [ref(n) for n in node["inputs"]]
+    op, ins = node["op"], [_ref(by_name[n], pretty) for n in node["inputs"]]
     if op in PRETTY:
         symbol = PRETTY[op] if pretty else op
         return f"{ins[0]} {symbol} {ins[1]}" if pretty or op in "+-" else f"{ins[0]}{symbol}{ins[1]}"

@@ -33,12 +33,15 @@ class Draft:
     #                            needs more than the difficulty allows (easy: 0, medium: 2)
 
 
+STEPS = {"easy": 1.0, "medium": 0.5, "hard": 0.1}
+
+
 def pick_value(rng, difficulty: str, low: float = -4, high: float = 4, nonzero: bool = True) -> float:
     """A given number a person can work with: integers (easy), halves (medium), tenths (hard)."""
-    step = {"easy": 1.0, "medium": 0.5, "hard": 0.1}[difficulty]
-    lo, hi = round(low / step), round(high / step)
+    step = STEPS[difficulty]
+    lo, stop = round(low / step), round(high / step) + 1
     while True:
-        k = rng.randint(lo, hi)
+        k = rng.randrange(lo, stop)  # rng.randint(lo, hi), without its extra call
         if k or not nonzero:
             return round(k * step, 4)
 

@@ -6,9 +6,9 @@ planted line bends one contribution, and the lines after it carry the error on w
 
 import random
 
-from ..grade import _locals, exact, work
+from ..grade import _locals, contributions_per_node, exact, work
 from ..numbers import MINUS, fmt, fmt_operand, has_places
-from ..record import Shown, contributions, flatten, power_text, step_line
+from ..record import Shown, backward_nodes, contributions, power_text, step_line
 from .common import Draft, Redraw
 from .expression import random_graph
 from .neuron import neuron_graph
@@ -106,30 +106,32 @@ def texts(nodes: list[dict], lines: list[dict]) -> list[str]:
     """The pass as a learner writes it: `t.grad += rule = numbers = value`, and the running total where a grad
     collects a second contribution; an overwriting line is written with = instead of +=."""
     by_name = {n["name"]: n for n in nodes}
-    out = []
-    for line in lines:
-        node = dict(by_name[line["node"]], grad=line["grad"])
-        target = f"{line['target']}.grad"
-        how = line["planted"]
-        if how and how != "overwrite":
-            rule, numbers, value = _bent(node, line["index"], by_name, how, line["grad"])
-        else:
-            _, rule, numbers, value = contributions(node, by_name)[line["index"]]
-        text = step_line(target, rule, numbers, value)
-        if how == "overwrite":
-            text = text.replace(f"{target} += ", f"{target} = ", 1)
-        if not line["first"] or how == "overwrite":
-            text += f" (now {target} = {fmt(line['total'])})"
-        out.append(text)
-    return out
+    return [line_text(line, by_name) for line in lines]
+
+
+def line_text(line: dict, by_name: dict) -> str:
+    """One line of texts(): it depends on the line and the graph alone."""
+    node = dict(by_name[line["node"]], grad=line["grad"])
+    target = f"{line['target']}.grad"
+    how = line["planted"]
+    if how and how != "overwrite":
+        rule, numbers, value = _bent(node, line["index"], by_name, how, line["grad"])
+    else:
+        _, rule, numbers, value = contributions(node, by_name)[line["index"]]
+    text = step_line(target, rule, numbers, value)
+    if how == "overwrite":
+        text = text.replace(f"{target} += ", f"{target} = ", 1)
+    if not line["first"] or how == "overwrite":
+        text += f" (now {target} = {fmt(line['total'])})"
+    return text
 
 
 def build(rng, difficulty: str) -> Draft:
     seed = rng.getrandbits(63)
-    nodes, _ = flatten(graph(seed, difficulty))
+    nodes = backward_nodes(graph(seed, difficulty))
     right = replay(nodes)
     by_name = {n["name"]: n for n in nodes}
-    reused = {n["name"] for n in nodes if sum(i == n["name"] for m in nodes for i in m["inputs"]) > 1}
+    reused = {name for name, uses in contributions_per_node(nodes).items() if uses > 1}
     options = []
     for k, line in enumerate(right):
         node = by_name[line["node"]]
@@ -145,12 +147,16 @@ def build(rng, difficulty: str) -> Draft:
     k, how = rng.choice(options)
     spot = (right[k]["node"], right[k]["index"], how)
     wrong = replay(nodes, planted=spot)
-    shown, correct = texts(nodes, wrong), texts(nodes, right)
-    if shown[:k] != correct[:k] or shown[k] == correct[k] or abs(wrong[k]["total"] - right[k]["total"]) < 0.01:
+    # Refused on the numbers first, then on the texts (the same draws are refused in either order).
+    if abs(wrong[k]["total"] - right[k]["total"]) < 0.01:
         raise Redraw()
     places = {"easy": 0, "medium": 2}.get(difficulty)
     if places is not None and not all(has_places(line[f], places) for line in right + wrong for f in ("contribution", "total")):
         raise Redraw()  # every number written in either pass stays as short as the difficulty's
+    correct = texts(nodes, right)
+    shown = [text if w == r else line_text(w, by_name) for w, r, text in zip(wrong, right, correct)]  # a line alike reads alike
+    if shown[:k] != correct[:k] or shown[k] == correct[k]:
+        raise Redraw()
     later = next((i for i in range(k + 1, len(shown)) if shown[i] != correct[i]), None)
     target = right[k]["target"]
 
