@@ -17,7 +17,7 @@ APT_PACKAGES := graphviz:dot poppler-utils:pdftotext chromium:chromium \
 # Another apt-get at work (unattended upgrades, a second checkout): wait up to 10 minutes for its lock.
 APT_WAIT     := -o DPkg::Lock::Timeout=600
 
-.PHONY: demo test setup packages bench clean
+.PHONY: demo test setup packages bench clean anki-desktop
 
 demo: setup
 	$(VENV)/bin/backprop-practice deck
@@ -41,6 +41,20 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
+
+# The real Anki desktop reviewer (aqt under Xvfb) deals variants: tests/anki_desktop/README.md. Its packages
+# are its own: the Debian ones for Xvfb and Qt, and aqt with Qt WebEngine in $(ANKI_VENV), not the test run's.
+ANKI_VENV     ?= .venv-anki
+ANKI_APT      := xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-cursor0 libxkbcommon-x11-0
+ANKI_WORK     ?= build/anki-desktop
+
+anki-desktop: setup
+	@command -v xvfb-run >/dev/null || { $(SUDO) apt-get $(APT_WAIT) update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get $(APT_WAIT) install -y -qq $(ANKI_APT); }
+	@test -x $(ANKI_VENV)/bin/python || $(PYTHON) -m venv $(ANKI_VENV)
+	$(ANKI_VENV)/bin/python -c "import aqt, PyQt6.QtWebEngineCore" 2>/dev/null || $(ANKI_VENV)/bin/pip install -q aqt anki pyqt6 pyqt6-webengine
+	mkdir -p $(ANKI_WORK) && rm -rf $(ANKI_WORK)/anki-base $(ANKI_WORK)/shots
+	$(VENV)/bin/backprop-practice deck -o $(ANKI_WORK)/variants.apkg
+	WORK=$(ANKI_WORK) timeout -s KILL 600 xvfb-run -a -s "-screen 0 1600x1200x24" $(ANKI_VENV)/bin/python tests/anki_desktop/drive_variants.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -357,7 +357,8 @@ def item_pictures(size: dict) -> list[dict]:
 def build_deck_timed(spec, out: Path, naive: bool) -> dict:
     """One build_deck run; seconds per stage, clocked at what any way of building a deck must call:
     generate = generate.make_problem, draw = draw.card_pictures, package = the rest (write = deck.write_package)."""
-    from practice import deck, draw, generate
+    from practice import draw, generate
+    from practice.anki import deck
 
     clock: dict[str, float] = {}
     with stage_clock(generate, "make_problem", "generate", clock), stage_clock(draw, "card_pictures", "draw", clock), \
@@ -570,7 +571,7 @@ def item_engine(size: dict) -> list[dict]:
 
 def item_deck_memory(count: int) -> list[dict]:
     """One deck of `count` problems, our route, in a process of its own: its peak RSS is the figure."""
-    from practice import deck
+    from practice.anki import deck
 
     spec = deck_spec(count)
     with tempfile.TemporaryDirectory(prefix="bench-mem-") as tmp:

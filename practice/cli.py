@@ -11,7 +11,7 @@ from . import __version__
 from .errors import Interrupted, UserError, one_line, short
 from .kinds import KINDS
 from .spec import MAX_PROBLEMS as MAX_COUNT
-from .spec import MAX_SEED
+from .spec import MAX_SEED, MAX_VARIANTS
 
 
 def _seed_option(f):
@@ -46,8 +46,10 @@ def cli():
 @click.option("--difficulty", metavar="D", help="Make every problem easy, medium or hard.")
 @click.option("--count", type=int, metavar="N", help=f"Problems per kind entry (1 to {MAX_COUNT}).")
 @_seed_option
+@click.option("--variants", type=int, default=1, show_default=True, metavar="N",
+              help=f"Every problem's N variants (1 to {MAX_VARIANTS}): what a deck, page or quiz with N holds.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON answer-key document instead of text.")
-def problems(spec, kinds, difficulty, count, seed, as_json):
+def problems(spec, kinds, difficulty, count, seed, variants, as_json):
     """Print a problem set with its answer keys (default SPEC: micrograd).
 
     \b
@@ -55,13 +57,16 @@ def problems(spec, kinds, difficulty, count, seed, as_json):
       backprop-practice problems
       backprop-practice problems --kind expression --difficulty easy --count 3
       backprop-practice problems micrograd --seed 7 --json
+      backprop-practice problems micrograd --variants 8 --json   # what the deck's notes hold
     """
-    from .generate import document, problem_set
-    from .spec import choose
+    from .exercises import exercise_set
+    from .generate import document
+    from .spec import check_variants, choose
     from .text import render_problems
 
+    check_variants(variants, "--variants")
     chosen = choose(spec, kinds, difficulty, count, seed)
-    records = problem_set(chosen.entries, chosen.seed)
+    records = [p for exercise in exercise_set(chosen.entries, chosen.seed, variants) for p in exercise]
     _out(_json_text(document(records, chosen.seed)) if as_json else render_problems(records))
 
 
@@ -103,12 +108,13 @@ def solve(program, values, as_json, graph):
 
 # Commands that live beside their exporter: each module defines `command`, a click.Command.
 # One line per command; keep heavy imports inside the command functions so start-up stays quick.
-for _module in ("deck", "worksheet", "quiz.command", "page", "check"):
+for _module in ("anki.deck", "worksheet", "quiz.command", "page", "check"):
     cli.add_command(__import__(f"practice.{_module}", fromlist=["command"]).command)
 
 
 # What a bad option value should be, added to click's own message ("'1.5' is not a valid integer").
-PARAM_HINTS = {"seed": f"a whole number from 0 to {MAX_SEED}", "count": f"a whole number from 1 to {MAX_COUNT}"}
+PARAM_HINTS = {"seed": f"a whole number from 0 to {MAX_SEED}", "count": f"a whole number from 1 to {MAX_COUNT}",
+               "variants": f"a whole number from 1 to {MAX_VARIANTS}"}
 MAX_MESSAGE = 400  # characters: a message quoting a huge argument is cut, so it stays one readable line
 
 

@@ -44,7 +44,7 @@ class Summary(NamedTuple):
 def _env():
     """The card templates' Jinja environment (the same << >> delimiters; its loader has templates/practice, where
     the card script and verdict.js live too), with a filter for inline pictures."""
-    from .deck import _env as card_env
+    from .anki.fields import env as card_env
     from .worksheets.templates import data_uri
 
     env = card_env().overlay()
@@ -54,7 +54,7 @@ def _env():
 
 def _setup(problem: dict) -> tuple[list, str, str]:
     """(setup blocks, the "find ..." line, the rounding rule) of a problem's question."""
-    from .deck import question_parts
+    from .anki.cards import question_parts
 
     question = problem["question"]
     rounding = problem.get("rounding", "")
@@ -67,7 +67,7 @@ def _setup(problem: dict) -> tuple[list, str, str]:
 def problem_view(number: int, problem: dict, question_picture, answer_picture, variants: int = 1) -> dict:
     """What the page template shows of one problem (`number` counts exercises; with `variants` > 1 the
     problem is variant problem["variant"] of that exercise, and its progress is kept under the exercise)."""
-    from .deck import problem_tags
+    from .anki.fields import problem_tags
     from .typed import grading_data
 
     blocks, find, rounding = _setup(problem)

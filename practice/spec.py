@@ -13,6 +13,7 @@ from .resources import decks_dir
 MAX_PROBLEMS = 10_000
 MAX_SEED = 2**63 - 1
 DEFAULT_SEED = 1
+MAX_VARIANTS = 32  # variants of an exercise (practice/exercises.py has the same limit)
 
 # The schema: top-level keys, and the keys of each section, with the type each takes.
 TOP_KEYS = {
@@ -21,13 +22,13 @@ TOP_KEYS = {
 }
 ENTRY_KEYS = {"kind": str, "difficulty": str, "count": int}
 SECTION_KEYS = {
-    "deck": {"name": str},
+    "deck": {"name": str, "variants": int},
     "worksheet": {"title": str, "instructions": str, "minutes": int},
     "quiz": {"category": str},
 }
 TYPE_NAMES = {str: "text", int: "a whole number", list: "a list", dict: "a mapping", bool: "true or false"}
 # Whole-number keys and the values they allow, wherever the key appears in a spec.
-RANGES = {"count": (1, MAX_PROBLEMS), "seed": (0, MAX_SEED), "minutes": (1, 600)}
+RANGES = {"count": (1, MAX_PROBLEMS), "seed": (0, MAX_SEED), "minutes": (1, 600), "variants": (1, MAX_VARIANTS)}
 # Limits on the file itself: a spec is a short YAML file, and these bound the work of reading a hostile one
 # (a "billion laughs" file of nested aliases is small on disk but huge once expanded).
 MAX_SPEC_BYTES = 1_000_000
@@ -304,6 +305,12 @@ def check_count(count, where="count", most=MAX_PROBLEMS):
         raise UserError(f"{where} must be a whole number from 1 to {most}, not {short(count)}")
     if not 1 <= count <= most:
         raise UserError(f"{where} must be from 1 to {most}, not {short(count)}")
+
+
+def check_variants(variants, where="--variants"):
+    """A number of variants per exercise, 1 to MAX_VARIANTS; returned when good."""
+    check_count(variants, where, MAX_VARIANTS)
+    return variants
 
 
 def check_seed(seed, where="seed"):

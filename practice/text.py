@@ -82,5 +82,20 @@ def render_problems(problems: list[dict], show_header: bool = True, width: int |
     names = max([4] + [len(n["name"]) for p in problems for n in p["nodes"]])
     template = _env.get_template("problems.txt.j2")
     rows = [dict(p, output_grad=p.get("output_grad", 1.0), nodes=[dict(n, constant=n.get("constant", False)) for n in p["nodes"]]) for p in problems]
+    exercises = _number_exercises(rows)
     return template.render(problems=rows, show_header=show_header, width=names, columns=columns, fmt=fmt,
-                           op_label=op_label, **_filters(columns))
+                           op_label=op_label, exercises=exercises, **_filters(columns))
+
+
+def _number_exercises(rows: list[dict]) -> int:
+    """Variants (records with "exercise" and "variant") gain their exercise's number and its count of
+    variants, for the header "Problem 3 of 42 · numbers set 2 of 8"; returns the number of exercises."""
+    numbers, sizes = {}, {}
+    for row in rows:
+        if "variant" in row:
+            numbers.setdefault(row["exercise"], len(numbers) + 1)
+            sizes[row["exercise"]] = sizes.get(row["exercise"], 0) + 1
+    for row in rows:
+        if "variant" in row:
+            row["number"], row["variants"] = numbers[row["exercise"]], sizes[row["exercise"]]
+    return len(numbers)

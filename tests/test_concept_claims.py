@@ -6,7 +6,7 @@ import warnings
 import torch
 
 from engine import Value
-from practice.concepts import default_concepts_path, load_concepts
+from practice.anki.concepts import default_concepts_path, load_concepts
 
 CARDS = {c["key"]: c for c in load_concepts(default_concepts_path())}
 

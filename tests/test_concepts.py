@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from engine.nn import MLP
-from practice.concepts import _evaluate, default_concepts_path, load_concepts, run_check
+from practice.anki.concepts import _evaluate, default_concepts_path, load_concepts, run_check
 from practice.errors import UserError
 
 CARDS = load_concepts(default_concepts_path())

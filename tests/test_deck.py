@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from practice import deck, draw
-from practice.concepts import default_concepts_path, load_concepts
+from practice import draw
+from practice.anki import deck
+from practice.anki import fields as deck_fields
+from practice.anki import package as deck_package
+from practice.anki.concepts import default_concepts_path, load_concepts
 from practice.errors import UserError
 from practice.generate import problem_set
 from practice.numbers import MINUS, fmt
@@ -123,6 +126,11 @@ def problem_notes(col: Collection) -> dict:
     return {col.get_note(nid)["Id"]: col.get_note(nid) for nid in col.find_notes(f'"note:{deck.PROBLEM_MODEL_NAME}"')}
 
 
+def on_show(html: str) -> str:
+    """A card side without its inert <template> of other variants (nothing in it shows until a script moves it)."""
+    return re.sub(r'<template class="bp-variants">.*?</template>', "", html, flags=re.S)
+
+
 def cloze_count(text: str) -> int:
     return len(set(re.findall(r"\{\{c(\d+)::", text)))
 
@@ -204,7 +212,8 @@ def check_problem_cards(col: Collection, problems: list[dict], deck_name: str):
         assert note["Id"] == p["id"]
         assert note["Kind"] == p["kind"] and note["Difficulty"] == p["difficulty"]
         ops = {deck.OP_TAGS.get(n["op"], n["op"]) for n in p["nodes"] if n["op"]}
-        assert set(note.tags) == {f"kind::{p['kind']}", f"difficulty::{p['difficulty']}"} | {f"op::{o}" for o in ops}
+        own = {f"kind::{p['kind']}", f"difficulty::{p['difficulty']}"} | {f"op::{o}" for o in ops}
+        assert own <= set(note.tags) and all(t.startswith("op::") for t in set(note.tags) - own)  # + other variants' ops
         cards = {c.ord: c for c in note.cards()}
         blanks = {n["name"] for n in p["nodes"] if not n.get("constant") and n["name"] != p["output"]}
         whole_pass = len(p["answers"]) > 1 or blanks != {a["name"].removesuffix(".grad") for a in p["answers"]}
@@ -215,7 +224,7 @@ def check_problem_cards(col: Collection, problems: list[dict], deck_name: str):
         widths = set()
         for i in asked:
             answer, card = p["answers"][i], cards[i]
-            front, back = card.question(), card.answer()
+            front, back = on_show(card.question()), on_show(card.answer())
             assert answer["name"].split(".")[0] in front
             assert "whole backward pass" not in front.lower() and "whole backward pass" not in back.lower()
             assert shown_values(back) == [fmt(answer["value"])]
@@ -232,7 +241,7 @@ def check_problem_cards(col: Collection, problems: list[dict], deck_name: str):
             mark = {answer["name"].rpartition(".")[0]} if "." in answer["name"] else set()
             assert marked_in(media / answer_pic) == mark, (p["id"], answer["name"])
         if whole_pass:
-            front, back = cards[PASS_ORD].question(), cards[PASS_ORD].answer()
+            front, back = on_show(cards[PASS_ORD].question()), on_show(cards[PASS_ORD].answer())
             assert ("Whole backward pass" in front) == all(" " not in a["name"] for a in p["answers"])
             assert shown_values(back) == [fmt(a["value"]) for a in p["answers"]]
             assert len(step_items(back)) == len(p["steps"])
@@ -277,7 +286,7 @@ def small(tmp_path_factory):
     spec = choose(str(spec_path))
     out = root / "out" / "test-deck.apkg"
     out.parent.mkdir()
-    summary = deck.build_deck(spec, out, timestamp=T0)
+    summary = deck.build_deck(spec, out, timestamp=T0, variants=1)  # today's notes: one problem each
     col = open_collection(root / "col")
     import_package(col, out)
     yield {"root": root, "spec_path": spec_path, "spec": spec, "out": out, "summary": summary, "col": col}
@@ -353,21 +362,19 @@ def test_rebuild_updates_in_place_and_a_new_seed_adds_problems(small, tmp_path, 
         back = edited / "anki" / "problem_pass_back.html"
         back.write_text(back.read_text().replace("Worked steps", "Every step"), encoding="utf-8")
         monkeypatch.setattr("practice.resources.templates_dir", lambda: edited)
-        deck._env.cache_clear()
-        deck._macros.cache_clear()
-        original = deck.problem_fields
+        deck_fields.clear_caches()
+        original = deck_fields.problem_fields
 
         def changed(*args):
             fields = original(*args)
             fields["Question"] += "<p>(revised)</p>"
             return fields
 
-        monkeypatch.setattr(deck, "problem_fields", changed)
+        monkeypatch.setattr("practice.anki.variants.problem_fields", changed)
         later = tmp_path / "later.apkg"
-        deck.build_deck(spec, later, timestamp=T0 + 100)
+        deck.build_deck(spec, later, timestamp=T0 + 100, variants=1)
         monkeypatch.undo()
-        deck._env.cache_clear()
-        deck._macros.cache_clear()
+        deck_fields.clear_caches()
 
         log = import_package(col, later).log
         assert len(log.new) == 0 and len(log.updated) == summary.notes
@@ -383,7 +390,7 @@ def test_rebuild_updates_in_place_and_a_new_seed_adds_problems(small, tmp_path, 
 
         # A new seed: new problem notes; the concept notes stay single.
         other = tmp_path / "other.apkg"
-        deck.build_deck(choose(str(small["spec_path"]), seed=SEED + 1), other, timestamp=T0 + 200)
+        deck.build_deck(choose(str(small["spec_path"]), seed=SEED + 1), other, timestamp=T0 + 200, variants=1)
         import_package(col, other)
         assert len(problem_notes(col)) == 2 * summary.problems
         assert col.note_count() == 2 * summary.problems + summary.concepts
@@ -396,7 +403,7 @@ def test_png_pictures(small, tmp_path):
     spec = choose(str(small["spec_path"]))
     spec.entries = spec.entries[:2]
     out = tmp_path / "png.apkg"
-    summary = deck.build_deck(spec, out, image_format="png", timestamp=T0)
+    summary = deck.build_deck(spec, out, image_format="png", timestamp=T0, variants=2)
     with zipfile.ZipFile(out) as zf:
         names = json.loads(zf.read("media")).values()
         assert names and all(n.endswith(".png") for n in names)
@@ -411,8 +418,8 @@ def test_png_pictures(small, tmp_path):
 
 def test_same_input_same_bytes(small, tmp_path):
     a, b = tmp_path / "a.apkg", tmp_path / "b.apkg"
-    deck.build_deck(small["spec"], a, timestamp=T0)
-    deck.build_deck(small["spec"], b, timestamp=T0, progress=True)
+    deck.build_deck(small["spec"], a, timestamp=T0, variants=2)
+    deck.build_deck(small["spec"], b, timestamp=T0, progress=True, variants=2)
     assert a.read_bytes() == b.read_bytes()
 
 
@@ -428,9 +435,9 @@ def test_a_failure_or_ctrl_c_keeps_the_old_file_and_leaves_no_temp(small, tmp_pa
             Path(writer.path).write_bytes(b"half a zip")
             raise exc
 
-        monkeypatch.setattr(deck._PackageWriter, "finish", broken)
+        monkeypatch.setattr(deck_package.PackageWriter, "finish", broken)
         with pytest.raises(type(exc)):
-            deck.build_deck(small["spec"], out, timestamp=T0)
+            deck.build_deck(small["spec"], out, timestamp=T0, variants=1)
         assert out.read_bytes() == b"the previous deck"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.apkg"]
 
@@ -443,7 +450,7 @@ def test_too_many_answers_is_refused():
         "steps": [],
     }
     with pytest.raises(UserError, match="room for 8"):
-        deck.problem_fields(problem, None)
+        deck_fields.problem_fields(problem, None)
 
 
 def cli(*args, cwd, env=None):
@@ -486,7 +493,7 @@ def test_default_build_is_the_lesson_deck(tmp_path):
     assert out.is_file() and [p.name for p in tmp_path.iterdir()] == ["micrograd.apkg"]
     line = run.stdout.strip()
     m = re.fullmatch(
-        r"wrote micrograd\.apkg: (\d+) notes \((\d+) problems, (\d+) concepts\), (\d+) cards, (\d+) pictures \(svg\), "
+        r"wrote micrograd\.apkg: (\d+) notes \((\d+) problems, 8 variants each, (\d+) concepts\), (\d+) cards, (\d+) pictures \(svg\), "
         r"[\d.]+ [kM]B in [\d.]+ s",
         line,
     )
@@ -507,6 +514,15 @@ def test_default_build_is_the_lesson_deck(tmp_path):
         check_renders(col)
         check_problem_cards(col, problems, "Backprop Practice::Backward passes")
         check_concept_cards(col, concepts, "Backprop Practice::Concepts")
+        # every note holds the default 8 variants, each the record `problems --variants 8 --json` prints
+        from variant_deck import check_note, exercises_json
+
+        notes = problem_notes(col)
+        exercises = exercises_json(ROOT / "decks" / "micrograd.yaml", 8)
+        assert [e[0] for e in exercises] == [dict(p, exercise=p["id"], variant=1) for p in problems]
+        assert sum(check_note(notes[e[0]["id"]], e, Path(col.media.dir())) for e in exercises) > 8 * len(problems)
+        media = col.media.check()
+        assert list(media.missing) == [] and list(media.unused) == []
     finally:
         col.close()
 

@@ -690,7 +690,7 @@ def test_dot_measures_with_the_font_the_pictures_name():
 
 
 def test_png_is_drawn_at_twice_the_cards_css_size():
-    from practice.deck import PICTURE_PX_PER_PT
+    from practice.anki.fields import PICTURE_PX_PER_PT
 
     svg, png = (draw.render([draw.dot_source(NEURON_EXP, True)], f)[0] for f in ("svg", "png"))
     css_width = draw.size_pt(svg, "svg")[0] * PICTURE_PX_PER_PT

@@ -507,13 +507,13 @@ def test_the_training_spec_mixes_every_training_kind(training_set):
 
 
 def test_training_deck_imports_into_anki_and_every_card_shows_its_answer(training_set, tmp_path):
-    from practice import deck
+    from practice.anki import deck
     from practice.numbers import fmt
     from test_deck import T0, check_renders, import_package, mistake_lines, open_collection, problem_notes, shown_values
 
     spec, records = training_set
     out = tmp_path / "training.apkg"
-    summary = deck.build_deck(spec, out, timestamp=T0)
+    summary = deck.build_deck(spec, out, timestamp=T0, variants=1)
     col = open_collection(tmp_path / "col")
     try:
         import_package(col, out)
@@ -542,12 +542,13 @@ def test_training_cards_show_their_pictures_readably_on_a_phone(training_set, tm
     from playwright.sync_api import sync_playwright
 
     from browser import launch
-    from practice import deck, draw
+    from practice import draw
+    from practice.anki import deck
     from test_deck import CARD_PAGE, T0, import_package, open_collection, problem_notes
 
     spec, records = training_set
     out = tmp_path / "training.apkg"
-    deck.build_deck(spec, out, timestamp=T0)
+    deck.build_deck(spec, out, timestamp=T0, variants=1)
     col = open_collection(tmp_path / "col")
     smallest = {}
     try:

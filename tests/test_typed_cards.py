@@ -20,7 +20,7 @@ import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
 from browser import browser, CORE_KINDS, assert_verdict, candidates, key_text, no_horizontal_scroll, number, read_verdicts
-from practice import deck
+from practice.anki import deck
 from practice.generate import make_problem, problem_set
 from practice.kinds import KINDS
 from practice.spec import choose
@@ -51,7 +51,7 @@ def collection(tmp_path_factory):
     root = tmp_path_factory.mktemp("typed")
     (root / "every.yaml").write_text(SPEC, encoding="utf-8")
     spec = choose(str(root / "every.yaml"))
-    deck.build_deck(spec, root / "every.apkg", timestamp=1_700_000_000)
+    deck.build_deck(spec, root / "every.apkg", timestamp=1_700_000_000, variants=1)  # variants: test_variants_cards
     col = Collection(str(root / "collection.anki2"))
     col.import_anki_package(ImportAnkiPackageRequest(package_path=str(root / "every.apkg"),
                                                      options=ImportAnkiPackageOptions()))
@@ -165,7 +165,8 @@ def test_the_grading_field_is_the_record(collection):
         for a, shown in zip(problem["answers"], data["answers"]):
             assert (shown["name"], shown["value"], shown["tolerance"]) == (a["name"], a["value"], a["tolerance"])
             assert shown["mistakes"] == a["mistakes"]
-        assert deck.problem_field_names()[-1] == "Grading"  # appended: existing notes keep their fields
+        names = deck.problem_field_names()  # appended at the end, in turn: existing notes keep their fields
+        assert names[-4:] == ["Grading", "Variants", "VariantGrading", "VariantCount"]
 
 
 def test_every_verdict_on_every_kind_through_session_storage(collection, browser):
@@ -234,7 +235,9 @@ def test_nothing_typed_no_verdict_and_a_new_front_forgets(collection, browser):
 
 
 def _without_typed_part(html: str) -> str:
-    cut = re.sub(r'<div class="bp-typed".*?</style>\s*<script>.*?</script>', "", html, flags=re.S)
+    cut = re.sub(r'<div class="bp-typed"[^>]*></div>\s*<script type="application/json" class="bp-grading">.*?</script>', "",
+                 html, flags=re.S)
+    cut = re.sub(r"<style>(?:(?!</style>).)*</style>\s*<script>.*?</script>", "", cut, flags=re.S)  # not Anki's own <style>
     assert 'class="bp-typed"' not in cut and "bp-grading" not in cut and "BackpropVerdict" not in cut
     return cut
 

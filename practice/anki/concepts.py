@@ -10,8 +10,8 @@ import yaml
 
 from engine import Value
 
-from .errors import UserError
-from .resources import decks_dir
+from ..errors import UserError
+from ..resources import decks_dir
 
 KEY_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CARD_FIELDS = {"basic": ("front", "back"), "cloze": ("text",)}

@@ -1,0 +1,268 @@
+"""The `deck` command: an Anki package (.apkg) of backward-pass exercises and concept cards, made with genanki.
+
+Two note types, whose IDs never change (models.py): a problem note (one card per asked answer, plus a
+whole-backward-pass card) and a concept note (basic, or cloze through a second, cloze-type model). A problem
+note holds an exercise: N variants of one structure (practice/exercises.py), variant 1 in its own fields and
+the others beside it (variants.py), of which each showing of a card deals one. Note GUIDs come from variant
+1's problem id or the concept card's key, never from field contents or N, so rebuilding the same spec and
+seed updates notes in Anki (keeping their review history) instead of duplicating them. Card HTML, field HTML
+and CSS live in templates/anki; this module only puts the parts together.
+"""
+
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import click
+
+from ..errors import UserError
+from . import fields as _fields
+from . import package as _package
+from .fields import MAX_ANSWERS, OP_TAGS, PICTURE_PX_PER_PT, concept_tags, problem_field_names, problem_tags  # noqa: F401
+from .models import (  # noqa: F401
+    CLOZE_MODEL_ID, CLOZE_MODEL_NAME, CONCEPT_MODEL_ID, CONCEPT_MODEL_NAME, PROBLEM_MODEL_ID, PROBLEM_MODEL_NAME, models,
+)
+from .package import stable_id
+
+# GUID namespaces: a note's identity is (namespace, problem id) or (namespace, concept key).
+PROBLEM_GUID = "backprop-practice"
+CONCEPT_GUID = "backprop-practice-concept"
+
+DEFAULT_DECK_NAME = "Backprop Practice"
+CONCEPT_SUBDECK = "Concepts"
+PROBLEM_SUBDECK = "Backward passes"
+
+IMAGE_FORMATS = ("svg", "png")
+STREAM_CHUNK = 200  # problems (variants) generated, drawn and written at a time: memory stays flat however many
+
+
+class Summary(NamedTuple):
+    path: Path
+    problems: int  # problem notes: exercises
+    concepts: int
+    cards: int
+    pictures: int
+    size: int  # bytes
+    image_format: str
+    variants: int = 1
+
+    @property
+    def notes(self) -> int:
+        return self.problems + self.concepts
+
+
+def deck_names(spec) -> tuple[str, str]:
+    """(problem sub-deck, concept sub-deck) under the spec's deck name."""
+    name = (spec.sections.get("deck") or {}).get("name", DEFAULT_DECK_NAME)
+    parts = [p.strip() for p in str(name).split("::")]
+    if not all(parts):
+        raise UserError(f"{spec.path}: deck: name {name!r} must be non-empty text, with sub-decks joined by '::'")
+    base = "::".join(parts)
+    return f"{base}::{PROBLEM_SUBDECK}", f"{base}::{CONCEPT_SUBDECK}"
+
+
+def deck_variants(spec, variants: int | None = None) -> int:
+    """Variants per note: the command line's, else the spec's deck: variants, else DEFAULT_DECK_VARIANTS."""
+    from ..exercises import DEFAULT_DECK_VARIANTS
+    from ..spec import check_variants
+
+    if variants is not None:
+        return check_variants(variants, "--variants")
+    return (spec.sections.get("deck") or {}).get("variants", DEFAULT_DECK_VARIANTS)
+
+
+def _card_pictures(problems, image_format, own):
+    """draw.card_pictures; PNGs made small (a 16-colour palette: the same pixels, about a quarter the bytes)."""
+    from ..draw import CardPictures, card_pictures
+
+    drawn = card_pictures(problems, image_format, own)
+    if image_format != "png":
+        return drawn
+    from ..pictures_small import small
+
+    made = {}  # a picture shown on several cards is made small once
+
+    def shrink(pic):
+        if pic.name not in made:
+            made[pic.name] = small(pic)
+        return made[pic.name]
+
+    return [CardPictures(shrink(p.question), shrink(p.answer), {k: shrink(v) for k, v in p.each.items()}) for p in drawn]
+
+
+def _exercise_chunks(spec, variants: int, size: int):
+    """The spec's exercises (the same problems in the same order as exercises.exercise_set), about `size`
+    problems at a time, each checked to fit the note type and to be a new note in the set."""
+    from ..exercises import iter_exercises
+
+    seen, part, count = set(), [], 0
+    for exercise in iter_exercises(spec.entries, spec.seed, variants):
+        first = exercise[0]
+        for problem in exercise:
+            _fields.check_answers(problem)
+        if first["id"] in seen:
+            raise UserError(f"problem {first['id']} appears twice in the set; change the spec's seed")
+        seen.add(first["id"])
+        part.append(exercise)
+        count += len(exercise)
+        if count >= size:
+            yield part
+            part, count = [], 0
+    if part:
+        yield part
+
+
+def _exercise_notes(part, image_format, model):
+    """(note, its pictures) of each exercise of a chunk: every variant drawn in one draw.card_pictures call."""
+    import genanki
+
+    from .variants import note_fields, own_pictures
+
+    flat = [p for exercise in part for p in exercise]
+    own = [names for exercise in part for names in own_pictures(exercise)]
+    drawn = iter(_card_pictures(flat, image_format, own))
+    for exercise in part:
+        pictures = [next(drawn) for _ in exercise]
+        values = note_fields(exercise, pictures)
+        tags = list(dict.fromkeys(t for p in exercise for t in problem_tags(p)))  # what the note's variants use
+        note = genanki.Note(
+            model=model,
+            fields=[values[name] for name in problem_field_names()],
+            tags=tags,
+            guid=genanki.guid_for(PROBLEM_GUID, exercise[0]["id"]),
+        )
+        yield note, [pic for pics in pictures for pic in (pics.question, pics.answer, *pics.each.values())]
+
+
+def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | None = None,
+               progress: bool | None = False, variants: int | None = None) -> Summary:
+    """Build the spec's deck (its exercises from its seed, `variants` per note, and its concept cards) into
+    `out_path`. `variants` None: the spec's deck: variants, else DEFAULT_DECK_VARIANTS.
+
+    The output path, the picture format, the deck name, Graphviz and the concept file are checked before
+    any work; every problem's number of answers before anything is written. The file is written whole
+    or not at all (a temporary file beside it, renamed at the end; removed on any failure or Ctrl-C).
+    `timestamp` (seconds) is the note modification time Anki compares on re-import; default now.
+    `progress`: a bar on stderr (True), none (False), or one only when stderr is a terminal (None).
+    """
+    from ..atomic import atomic_path, check_writable
+    from ..draw import require_dot
+
+    out_path = Path(out_path)
+    if image_format not in IMAGE_FORMATS:
+        raise UserError(f"unknown image format {image_format!r}; choose svg or png")
+    if out_path.suffix.lower() != ".apkg":
+        raise UserError(f"output {out_path} must end in .apkg, the extension Anki imports")
+    n_variants = deck_variants(spec, variants)
+    check_writable(out_path)
+    problem_deck_name, concept_deck_name = deck_names(spec)
+    require_dot()
+
+    from .concepts import load_concepts
+
+    concepts = load_concepts(spec.concepts) if spec.concepts else []
+    timestamp = time.time() if timestamp is None else float(timestamp)
+
+    import genanki
+
+    problem_model, concept_model, cloze_model = models()
+    from ..progress import progress as progress_bar
+
+    bar_cm = progress_bar(spec.total + 1, "Building deck", show=progress)
+    with bar_cm as bar, atomic_path(out_path) as tmp, _package.PackageWriter(tmp, timestamp) as writer:
+        problem_deck = genanki.Deck(stable_id("deck", problem_deck_name), problem_deck_name)
+        problem_deck.add_model(problem_model)
+        writer.add_deck(problem_deck)
+        cards = problems = 0
+        chunk = max(1, STREAM_CHUNK // n_variants)
+        for part in _exercise_chunks(spec, n_variants, chunk * n_variants):  # a chunk at a time
+            for note, pictures in _exercise_notes(part, image_format, problem_model):
+                for pic in pictures:
+                    writer.add_media(pic.name, pic.data)
+                cards += len(note.cards)
+                writer.add_note(problem_deck, note)
+            problems += len(part)
+            bar.update(len(part))
+
+        if concepts:
+            concept_deck = genanki.Deck(stable_id("deck", concept_deck_name), concept_deck_name)
+            notes = []
+            for card in concepts:
+                if card["type"] == "cloze":
+                    model, values = cloze_model, [card["text"], card.get("extra", "")]
+                else:
+                    model, values = concept_model, [card["front"], card["back"], card.get("extra", "")]
+                note = genanki.Note(
+                    model=model,
+                    fields=values,
+                    tags=concept_tags(card),
+                    guid=genanki.guid_for(CONCEPT_GUID, card["key"]),
+                )
+                cards += len(note.cards)
+                concept_deck.add_model(model)  # the models in the order the notes use them, as genanki does
+                notes.append(note)
+            writer.add_deck(concept_deck)
+            for note in notes:
+                writer.add_note(concept_deck, note)
+        media = writer.media
+        writer.finish()
+        size = tmp.stat().st_size
+        bar.update(1)
+    return Summary(out_path, problems, len(concepts), cards, len(media), size, image_format, n_variants)
+
+
+def size_text(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    return f"{max(1, round(size / 1000))} kB"
+
+
+def summary_line(summary: Summary, seconds: float | None = None) -> str:
+    took = f" in {seconds:.1f} s" if seconds is not None else ""
+    each = f", {summary.variants} variants each" if summary.variants > 1 else ""
+    return (
+        f"wrote {summary.path}: {summary.notes} notes ({summary.problems} problems{each}, {summary.concepts} concepts), "
+        f"{summary.cards} cards, {summary.pictures} pictures ({summary.image_format}), {size_text(summary.size)}{took}"
+    )
+
+
+@click.command(name="deck")
+@click.argument("spec", required=False)
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), metavar="OUT.apkg",
+              help="Write the deck here (default: the spec's name with .apkg, in this folder).")
+@click.option("--seed", type=int, default=None, help="Set seed (default: the spec's seed).")
+@click.option("--variants", type=int, default=None, metavar="N",
+              help="Variants (numbers sets) per problem note, 1 to 32 (default: the spec's deck: variants, else 8); "
+                   "each showing of a card deals the next.")
+@click.option("--image-format", type=click.Choice(IMAGE_FORMATS), default="svg", show_default=True,
+              help="Picture format: svg is small and sharp; png for old Anki clients.")
+def command(spec, out, seed, variants, image_format):
+    """Build an Anki deck (.apkg) of a spec's problems and concept cards (default SPEC: micrograd).
+
+    One card per asked answer and one for the whole backward pass, each with its graph pictures and
+    worked steps; concept cards from the spec's concepts file. Each problem note holds N variants of
+    one exercise (the same structure, other numbers): every showing of a card deals the next, so a
+    review practises the procedure, not a remembered key (variant 1 where card scripts don't run).
+    Rebuilding with the same SPEC and seed and importing again updates the notes in Anki instead of
+    duplicating them, whatever N; a new seed adds new problems. Needs Graphviz `dot`.
+
+    \b
+    Examples:
+      backprop-practice deck
+      backprop-practice deck micrograd --seed 7 -o term2.apkg
+      backprop-practice deck --variants 1        # one fixed problem per note
+      backprop-practice deck my-spec.yaml --image-format png
+    """
+    from ..spec import choose
+
+    if variants is not None:
+        from ..spec import check_variants
+
+        check_variants(variants, "--variants")
+    chosen = choose(spec, seed=seed)
+    if out is not None and not out.strip():
+        raise UserError("-o needs a file name")
+    out_path = Path(out) if out else Path(f"{Path(chosen.name).stem}.apkg")
+    started = time.monotonic()
+    summary = build_deck(chosen, out_path, image_format, progress=None, variants=variants)
+    click.echo(summary_line(summary, time.monotonic() - started))

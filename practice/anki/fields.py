@@ -1,0 +1,155 @@
+"""A problem note's fields: HTML made from templates/anki/fields.html, one macro per field (or part of one).
+
+The card templates (templates/anki/*.html) show these fields; the field list only ever grows at its end, so
+a learner's collection keeps its notes when a new deck is imported over an old one.
+"""
+
+from functools import lru_cache
+
+from ..errors import UserError
+from .cards import card_answers, question_parts, steps_for, wants_pass_card
+
+# Answer slots of the problem note: one card template each. A neuron with three inputs asks for 7 grads.
+MAX_ANSWERS = 8
+PICTURE_PX_PER_PT = 1.5  # CSS px per point: 10 pt labels at 15 px; the card CSS caps a picture at the card width
+OP_TAGS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
+
+
+@lru_cache(maxsize=None)
+def env():
+    import jinja2
+
+    from ..resources import templates_dir
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(templates_dir() / "anki"), str(templates_dir() / "practice")]),
+        variable_start_string="<<",
+        variable_end_string=">>",
+        block_start_string="<%",
+        block_end_string="%>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def card_template(name: str, **values) -> str:
+    return env().get_template(name).render(**values).strip() + "\n"
+
+
+@lru_cache(maxsize=None)
+def macros():
+    return env().get_template("fields.html").module
+
+
+def field(macro: str, *args) -> str:
+    return str(getattr(macros(), macro)(*args)).strip()
+
+
+def clear_caches() -> None:
+    """Forget the loaded templates (a test that points templates_dir elsewhere calls this before and after)."""
+    env.cache_clear()
+    macros.cache_clear()
+
+
+def css() -> str:
+    from ..resources import templates_dir
+
+    return (templates_dir() / "anki" / "cards.css").read_text(encoding="utf-8")
+
+
+# The fields that hold one variant's text and pictures: each is shown in an element of the card templates
+# carrying data-field="<name>", which the card script fills with another variant's (practice/anki/variants.py).
+VARIANT_FIELDS = ["Id", "Question", "QuestionPicture", "Answer", "AnswerPicture", "Steps", "Pass"]
+for _n in range(1, MAX_ANSWERS + 1):
+    VARIANT_FIELDS += [f"Ask{_n}", f"Answer{_n}", f"Steps{_n}", f"AnswerPicture{_n}"]
+
+
+def problem_field_names() -> list[str]:
+    """The problem note's fields. New fields go at the end: a learner's collection keeps its notes."""
+    names = ["Id", "Question", "QuestionPicture", "Answer", "AnswerPicture", "Steps", "Kind", "Difficulty", "Pass"]
+    for n in range(1, MAX_ANSWERS + 1):
+        names += [f"Ask{n}", f"Answer{n}", f"Steps{n}"]
+    names += [f"AnswerPicture{n}" for n in range(1, MAX_ANSWERS + 1)]
+    names.append("Grading")  # what the typed-answer boxes' verdicts read (practice/typed.py)
+    names += ["Variants", "VariantGrading", "VariantCount"]  # variants 2..N (practice/anki/variants.py)
+    return names
+
+
+def answer_item(answer: dict) -> tuple[str, str, str, list[tuple[str, str]]]:
+    """(name, value, tolerance or "", [(a mistake's value, why)]) of one answer, as people see numbers."""
+    from ..numbers import fmt, has_places
+
+    value = answer["value"]
+    tolerance = "" if has_places(value, 2) else fmt(answer["tolerance"])
+    mistakes = [(fmt(m["value"]), m["why"]) for m in answer.get("mistakes", []) if m.get("why")]
+    return answer["name"], fmt(value), tolerance, mistakes
+
+
+def css_width(picture) -> int:
+    """The picture's width on a card in CSS pixels: readable labels on a phone, not huge on a desktop."""
+    return round(picture.size_pt[0] * PICTURE_PX_PER_PT)
+
+
+def check_answers(problem: dict) -> None:
+    if len(problem["answers"]) > MAX_ANSWERS:
+        raise UserError(
+            f"problem {problem['id']} asks for {len(problem['answers'])} answers; "
+            f"a deck note has room for {MAX_ANSWERS}"
+        )
+
+
+def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, whole_pass: bool | None = None) -> dict[str, str]:
+    """Field name -> HTML for one problem, given its draw.CardPictures (question, answer, each).
+
+    `slots` (which answers have a card of their own) and `whole_pass` (whether the whole-pass card is made)
+    default to the problem's own (cards.card_answers, cards.wants_pass_card); a note's variants 2..N take
+    variant 1's, since the note's cards are variant 1's."""
+    check_answers(problem)
+    answers = problem["answers"]
+    slots = card_answers(problem) if slots is None else slots
+    whole_pass = wants_pass_card(problem) if whole_pass is None else whole_pass
+    rounding = problem.get("rounding", "")
+    blocks, find = question_parts(problem["question"], rounding)
+    output, output_grad = problem["output"], problem.get("output_grad", 1.0)
+    find_text = find[:1].upper() + find[1:] if find else ""
+    width = css_width(pictures.question)  # every picture of a problem has its size: the card never jumps
+    fields = dict.fromkeys(problem_field_names(), "")
+    fields.update(
+        Id=problem["id"],
+        Question=field("question", blocks, rounding),
+        QuestionPicture=field("picture", pictures.question.name, width, "question"),
+        Answer=field("answers", [answer_item(a) for a in answers]),
+        AnswerPicture=field("picture", pictures.answer.name, width, "all"),
+        Steps=field("steps", problem.get("steps") or []),
+        Kind=problem["kind"],
+        Difficulty=problem["difficulty"],
+        Pass=field("whole_pass", find_text, all(" " not in a["name"] for a in answers)) if whole_pass else "",
+    )
+    for n, (answer, wanted) in enumerate(zip(answers, slots), start=1):
+        if not wanted:
+            continue
+        fields[f"Ask{n}"] = field("ask", answer["name"], problem["kind"], output, output_grad)
+        fields[f"Answer{n}"] = field("answers", [answer_item(answer)])
+        fields[f"Steps{n}"] = field("steps", steps_for(problem, answer["name"]))
+        fields[f"AnswerPicture{n}"] = field("picture", pictures.each[answer["name"]].name, width, answer["name"])
+    from ..typed import grading_field
+
+    fields["Grading"] = grading_field(problem)
+    fields["VariantCount"] = "1"
+    return fields
+
+
+def problem_tags(problem: dict) -> list[str]:
+    ops = sorted({OP_TAGS.get(n["op"], n["op"]) for n in problem["nodes"] if n.get("op")})
+    return [f"kind::{problem['kind']}", f"difficulty::{problem['difficulty']}"] + [f"op::{op}" for op in ops]
+
+
+def concept_tags(card: dict) -> list[str]:
+    tags = list(card.get("tags") or [])
+    tags += [f"op::{t[3:]}" for t in tags if t.startswith("op-")]
+    tags.append(f"objective::{card['objective']}")
+    return list(dict.fromkeys(tags))
