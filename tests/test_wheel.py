@@ -132,7 +132,10 @@ def test_the_installed_tool_runs_from_the_venv_not_the_checkout(installed):
     assert grads == {"a": 6.0, "b": -4.0, "e": -2.0, "c": -2.0, "d": -2.0, "f": 4.0, "L": 1.0}  # the lesson's key
     text = _tool(installed, "solve", "(a*b + c)*f", "a=2", "b=-3", "c=10", "f=-2").stdout
     assert "a.grad" in text and "6" in text
-    for command in ("problems", "solve", "deck", "worksheet", "quiz", "practice"):
+    engine_dir = Path(where[1]).parent  # the installed tool's own engine checks out clean
+    checked = json.loads(_tool(installed, "check", engine_dir, "--json").stdout)
+    assert checked["format"] == "backprop-practice.check/1" and checked["verdict"] == "pass", checked["verdict"]
+    for command in ("problems", "solve", "check", "deck", "worksheet", "quiz", "practice"):
         assert "Usage:" in _tool(installed, command, "--help").stdout
 
 
@@ -148,9 +151,11 @@ def test_every_command_works_from_the_installed_wheel_on_every_bundled_spec(inst
     out.mkdir()
     doc = json.loads(_tool(installed, "problems", spec, "--json").stdout)
     assert doc["format"] == "backprop-practice.problems/1" and doc["problems"]
+    variants = json.loads(_tool(installed, "problems", spec, "--variants", "2", "--json").stdout)["problems"]
+    assert [v["variant"] for v in variants] == [1, 2] * len(doc["problems"])
     assert all({"id", "kind", "nodes", "answers", "steps"} <= set(p) for p in doc["problems"])
 
-    _tool(installed, "deck", spec, "-o", out / "deck.apkg")
+    _tool(installed, "deck", spec, "--variants", "2", "-o", out / "deck.apkg")  # variants' scripts and fields ship too
     with zipfile.ZipFile(out / "deck.apkg") as zf:
         names = set(zf.namelist())
         media = json.loads(zf.read("media"))
@@ -174,14 +179,14 @@ def test_every_command_works_from_the_installed_wheel_on_every_bundled_spec(inst
     assert root.tag == "quiz" and root.findall("question")
     _tool(installed, "quiz", spec, "--format", "gift", "-o", out / "quiz.gift")
     assert "::" in (out / "quiz.gift").read_text() and "{" in (out / "quiz.gift").read_text()
-    _tool(installed, "quiz", spec, "--format", "qti", "-o", out / "quiz.zip")
+    _tool(installed, "quiz", spec, "--format", "qti", "--variants", "2", "-o", out / "quiz.zip")
     with zipfile.ZipFile(out / "quiz.zip") as zf:
         assert "imsmanifest.xml" in zf.namelist()
         for name in zf.namelist():
             if name.endswith(".xml"):
                 etree.fromstring(zf.read(name))
 
-    _tool(installed, "practice", spec, "-o", out / "page.html")
+    _tool(installed, "practice", spec, "--variants", "2", "-o", out / "page.html")
     page = (out / "page.html").read_text()
     assert page.lstrip().lower().startswith("<!doctype html") and "<script" in page
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"]
