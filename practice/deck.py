@@ -257,11 +257,10 @@ def _zip_time(timestamp: float) -> tuple:
     return max(time.gmtime(timestamp)[:6], (1980, 1, 1, 0, 0, 0))
 
 
-def _card_pictures(problems, image_format, own):
-    """draw.card_pictures; PNGs made small (a 16-colour palette: the same pixels, about a quarter the bytes)."""
-    from .draw import CardPictures, card_pictures
+def _card_pictures(drawn, image_format):
+    """draw.iter_card_pictures's pictures; PNGs made small (a 16-colour palette: the same pixels, about a quarter the bytes)."""
+    from .draw import CardPictures
 
-    drawn = card_pictures(problems, image_format, own)
     if image_format != "png":
         return drawn
     from .pictures_small import small
@@ -408,9 +407,12 @@ def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | Non
         problem_deck.add_model(problem_model)
         writer.add_deck(problem_deck)
         cards = problems = 0
-        for part in _problem_chunks(spec, STREAM_CHUNK):  # generate, draw and write a chunk at a time
-            own = [[a["name"] for a, on in zip(p["answers"], card_answers(p)) if on] for p in part]
-            for problem, pics in zip(part, _card_pictures(part, image_format, own)):
+        from .draw import iter_card_pictures
+
+        own = lambda p: [a["name"] for a, on in zip(p["answers"], card_answers(p)) if on]  # noqa: E731
+        # generate, draw and write a chunk at a time; dot draws the next problems while this writes notes
+        for part, drawn in iter_card_pictures(_problem_chunks(spec, STREAM_CHUNK), image_format, own):
+            for problem, pics in zip(part, _card_pictures(drawn, image_format)):
                 for pic in (pics.question, pics.answer, *pics.each.values()):
                     writer.add_media(pic.name, pic.data)
                 fields = problem_fields(problem, pics)

@@ -8,17 +8,11 @@ deck spent in Python. The tests build every kind's pictures through both and com
 
 import re
 from contextlib import contextmanager
-from functools import lru_cache
 
 _HTML = re.compile(r"<.*>$", re.DOTALL)
 _ID = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))$")
 _KEYWORDS = frozenset({"node", "edge", "graph", "digraph", "subgraph", "strict"})
 _QUOTE = re.compile(r'(?P<escaped_backslashes>(?:\\{2})*)\\?(?P<literal_quote>")')
-
-
-@lru_cache(maxsize=4096)
-def _quote_short(text: str) -> str:
-    return _quote(text)
 
 
 def _quote(text: str) -> str:
@@ -31,14 +25,24 @@ def _quote(text: str) -> str:
     return text
 
 
+_QUOTED: dict[str, str] = {}
+_CACHE_MOST = 50_000
+
+
 def quote(text: str) -> str:
-    # names and short values repeat from picture to picture: cached; an HTML label is long and never quoted
-    if text[:1] == "<" and text[-1:] == ">":
+    if text[:1] == "<" and text[-1:] == ">":  # an HTML-like label (long, and never quoted)
         return text
-    return _quote_short(text) if len(text) < 64 else _quote(text)
+    q = _QUOTED.get(text)
+    if q is None:  # names and values repeat from picture to picture: each quoted once
+        q = _quote(text)
+        if len(_QUOTED) < _CACHE_MOST:
+            _QUOTED[text] = q
+    return q
 
 
 def _edge_end(text: str) -> str:
+    if ":" not in text:
+        return quote(text)
     node, _, rest = text.partition(":")
     parts = [quote(node)]
     if rest:
@@ -49,10 +53,19 @@ def _edge_end(text: str) -> str:
     return ":".join(parts)
 
 
+_ATTRS: dict[tuple, str] = {}
+
+
 def _attrs(label, attrs: dict) -> str:
-    items = [f"label={quote(label)}"] if label is not None else []
-    items += [f"{quote(k)}={quote(v)}" for k, v in sorted(attrs.items()) if v is not None]
-    return f" [{' '.join(items)}]" if items else ""
+    key = tuple(attrs.items())  # the same call with the same values: one sorted, quoted list
+    text = _ATTRS.get(key)
+    if text is None:
+        text = " ".join(f"{quote(k)}={quote(v)}" for k, v in sorted(attrs.items()) if v is not None)
+        if len(_ATTRS) < _CACHE_MOST:
+            _ATTRS[key] = text
+    if label is not None:
+        text = f"label={quote(label)} {text}" if text else f"label={quote(label)}"
+    return f" [{text}]" if text else ""
 
 
 class Digraph:

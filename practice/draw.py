@@ -29,7 +29,7 @@ from .labels import (BLANK, FONT, FONT_SIZE, HIGHLIGHT_FILL, INK, MARK_PENWIDTH,
                      escape, grad_cell, node_id, number, shown_grad, value_label)
 from .atomic import check_writable, write_bytes
 from .errors import UserError
-from .svgmarks import Unsure, unmark
+from .svgmarks import Marks, Unsure
 from .tables import group_tables
 
 INSTALL_HINT = (
@@ -536,14 +536,18 @@ def _card_finish(dot: _Dot, started) -> list[CardPictures]:
         if dot.fmt == "svg":
             made: dict[tuple, Picture] = {(): answer}  # a picture per distinct set of marks taken off
             each = {}
+            try:
+                found = Marks(answer.data, question.data, sorted({spot for off in plan.off for spot in off}))
+            except Unsure:
+                found = None
             for name, off in zip(plan.own, plan.off):
                 key = tuple(off)
                 if key not in made:
-                    try:
-                        data = unmark(answer.data, question.data, off)
-                        made[key] = Picture(picture_name(data, "svg"), data, "svg")
-                    except Unsure:
+                    if found is None:
                         made[key] = None
+                    else:
+                        data = found.without(off)
+                        made[key] = Picture(picture_name(data, "svg"), data, "svg")
                 if made[key] is None:
                     redo.append((len(out), name, plan.problem.get("id", "?"), dot_source(plan.problem, True, [name])))
                 each[name] = made[key]

@@ -30,27 +30,37 @@ _POINTS = re.compile(rb' points="([^"]+)"')
 _NEAR = 3.0  # pt: a bold grad is this close to where its regular twin would be
 
 
-def _groups(lines: list[bytes], wanted: set[bytes]) -> dict[bytes, tuple[int, int]]:
-    """DOT id -> (first, end) line numbers of that node's <g> in dot's SVG, for the ids in `wanted`."""
-    out = {}
-    for i, line in enumerate(lines):
-        if line.startswith(b"<title>"):
-            m = _TITLE.match(line)
-            if m and m.group(1) in wanted and lines[i - 1].endswith(b'class="node">'):
-                end = lines.index(b"</g>", i)
-                out[m.group(1)] = (i + 1, end)
+def _group(doc: bytes, nid: bytes) -> tuple[int, int]:
+    """(start, end) offsets of the lines of node `nid`'s <g> in dot's SVG, after its title."""
+    title = b'class="node">\n<title>' + nid + b"</title>\n"
+    at = doc.find(title)
+    if at < 0 or doc.find(title, at + 1) >= 0:
+        raise Unsure("a marked node is not in the picture once")
+    start = at + len(title)
+    end = doc.find(b"</g>\n", start)
+    if end < 0:
+        raise Unsure("a node's group does not end")
+    return start, end
+
+
+def _lines(doc: bytes, start: int, end: int) -> list[tuple[int, bytes]]:
+    """(offset, line without its newline) of each line of doc[start:end]."""
+    out = []
+    while start < end:
+        stop = doc.index(b"\n", start)
+        out.append((start, doc[start:stop]))
+        start = stop + 1
     return out
 
 
-def _texts(lines: list[bytes], first: int, end: int) -> list[tuple[int, bytes, bytes, bytes, bytes, bool]]:
+def _texts(lines):
     out = []
-    for i in range(first, end):
-        line = lines[i]
+    for at, line in lines:
         if line.startswith(b"<text "):
             m = _TEXT.match(line)
             if m is None:
                 raise Unsure("a text dot wrote in an unknown way")
-            out.append((i, m.group(1), m.group(2), m.group(3), m.group(4), _BOLD in line))
+            out.append((at, line, m.group(1), m.group(2), m.group(3), m.group(4), _BOLD in line))
     return out
 
 
@@ -62,51 +72,70 @@ def _y_range(line: bytes) -> tuple[float, float]:
     return min(ys), max(ys)
 
 
-def _unmark_group(a: list[bytes], a_span, q: list[bytes], q_span, rows: list[int]) -> None:
-    """Take the marks of `rows` (0 for a value box) off one node's lines of the answer picture, in place
-    (removed lines become None)."""
-    a_texts, q_texts = _texts(a, *a_span), _texts(q, *q_span)
-    q_bold = {(x, y) for _, x, y, _, _, bold in q_texts if bold}
-    marked = [t for t in a_texts if t[5] and (t[1], t[2]) not in q_bold]  # bold in the answer only: a marked grad
-    if not marked or len({t[1] for t in marked}) != 1 or len({t[3] for t in marked}) != 1:
+Edit = tuple[int, int, bytes]  # (start, end, new bytes): a change to the answer picture's bytes
+
+
+def _group_edits(answer: bytes, question: bytes, nid: bytes, rows: list[int]) -> dict[int, list[Edit]]:
+    """Row -> the edits that take that row's mark off node `nid` (a value box: row 0; a table: its rows)."""
+    a_lines = _lines(answer, *_group(answer, nid))
+    a_texts, q_texts = _texts(a_lines), _texts(_lines(question, *_group(question, nid)))
+    q_bold = {(t[2], t[3]) for t in q_texts if t[6]}
+    marked = [t for t in a_texts if t[6] and (t[2], t[3]) not in q_bold]  # bold in the answer only: a marked grad
+    if not marked or len({t[2] for t in marked}) != 1 or len({t[4] for t in marked}) != 1:
         raise Unsure("no marked grad, or marked grads in different places")
-    x, size = marked[0][1], marked[0][3]
-    column = sorted((t for t in q_texts if t[1] == x and t[3] == size), key=lambda t: float(t[2]))
+    x, size = marked[0][2], marked[0][4]
+    column = sorted((t for t in q_texts if t[2] == x and t[4] == size), key=lambda t: float(t[3]))
+    shapes = [(at, line) for at, line in a_lines if line.startswith(_TINT) or line.startswith(_OUTLINE)]
+    out = {}
     for r in rows:
-        if r >= len(column) or column[r][4] != b" ":
+        if r >= len(column) or column[r][5] != b" ":
             raise Unsure("no blank for this row in the question picture")
-        y = column[r][2]
-        at = float(y)
-        near = [t for t in marked if abs(float(t[2]) - at) <= _NEAR]
+        y = column[r][3]
+        level = float(y)
+        near = [t for t in marked if abs(float(t[3]) - level) <= _NEAR]
         if len(near) != 1:
             raise Unsure("no marked grad in this row")
-        i, _, old_y, _, _, _ = near[0]
-        a[i] = a[i].replace(_BOLD, b"", 1).replace(b' y="' + old_y + b'"', b' y="' + y + b'"', 1)
-        tints = 0
-        for j in range(*a_span):
-            line = a[j]
-            if line is not None and (line.startswith(_TINT) or line.startswith(_OUTLINE)):
-                low, high = _y_range(line)
-                if low < at < high:
-                    tints += line.startswith(_TINT)
-                    a[j] = None
-        if not tints:
+        at, line, _, old_y, _, _, _ = near[0]
+        regular = line.replace(_BOLD, b"", 1).replace(b' y="' + old_y + b'"', b' y="' + y + b'"', 1)
+        edits = [(at, at + len(line), regular)]
+        for at, shape in shapes:
+            low, high = _y_range(shape)
+            if low < level < high:
+                edits.append((at, at + len(shape) + 1, b""))  # the whole line, with its newline
+        if not any(answer.startswith(_TINT, at) for at, _, _ in edits[1:]):
             raise Unsure("no tint around this row")
+        out[r] = edits
+    return out
+
+
+class Marks:
+    """The answer picture of a problem and how to take each of its marks off, found once for all its cards."""
+
+    def __init__(self, answer: bytes, question: bytes, spots: list[tuple[str, int]]):
+        """`spots`: (DOT id of a value box or table, row in it; 0 for a box) of every mark that a card takes off.
+        `question` is the question picture of the same problem (the same layout). Raises Unsure."""
+        self.answer = answer
+        by_id: dict[str, list[int]] = {}
+        for nid, row in spots:
+            if row not in by_id.setdefault(nid, []):
+                by_id[nid].append(row)
+        self.edits: dict[tuple[str, int], list[Edit]] = {}
+        for nid, rows in by_id.items():
+            for row, edits in _group_edits(answer, question, nid.encode(), rows).items():
+                self.edits[(nid, row)] = edits
+
+    def without(self, spots) -> bytes:
+        """The answer picture with the marks at `spots` (some of those given to the constructor) taken off."""
+        edits = sorted(e for spot in spots for e in self.edits[spot])
+        parts, at = [], 0
+        for start, end, new in edits:
+            parts += [self.answer[at:start], new]
+            at = end
+        parts.append(self.answer[at:])
+        return b"".join(parts)
 
 
 def unmark(answer: bytes, question: bytes, spots: list[tuple[str, int]]) -> bytes:
     """The answer picture with the marks at `spots` taken off: (DOT id of a value box or table, row in it; 0 for
     a box). `question` is the question picture of the same problem (same layout). Raises Unsure."""
-    if not spots:
-        return answer
-    by_id: dict[bytes, list[int]] = {}
-    for nid, row in spots:
-        by_id.setdefault(nid.encode(), []).append(row)
-    a, q = answer.split(b"\n"), question.split(b"\n")
-    wanted = set(by_id)
-    a_groups, q_groups = _groups(a, wanted), _groups(q, wanted)
-    if len(a_groups) != len(wanted) or len(q_groups) != len(wanted):
-        raise Unsure("a marked node is not in the pictures")
-    for nid, rows in by_id.items():
-        _unmark_group(a, a_groups[nid], q, q_groups[nid], rows)
-    return b"\n".join(line for line in a if line is not None)
+    return Marks(answer, question, spots).without(spots) if spots else answer
