@@ -21,12 +21,9 @@ class Unsure(Exception):
     """The mark could not be found as expected: draw this picture with dot instead."""
 
 
-_TITLE = re.compile(rb"<title>(.*)</title>$")
-_TEXT = re.compile(rb'<text text-anchor="start" x="([^"]+)" y="([^"]+)"[^>]*? font-size="([^"]+)">(.*)</text>$')
 _BOLD = b' font-weight="bold"'
 _TINT = b'<polygon fill="' + HIGHLIGHT_FILL.encode() + b'"'
 _OUTLINE = b'<polygon fill="none" stroke="black" stroke-width="' + MARK_PENWIDTH.encode() + b'"'
-_POINTS = re.compile(rb' points="([^"]+)"')
 _NEAR = 3.0  # pt: a bold grad is this close to where its regular twin would be
 
 
@@ -43,32 +40,26 @@ def _group(doc: bytes, nid: bytes) -> tuple[int, int]:
     return start, end
 
 
-def _lines(doc: bytes, start: int, end: int) -> list[tuple[int, bytes]]:
-    """(offset, line without its newline) of each line of doc[start:end]."""
+_TEXTS = re.compile(rb'^<text text-anchor="start" x="([^"]+)" y="([^"]+)"([^>\n]*)>([^\n]*)</text>$', re.M)
+_SIZE = re.compile(rb' font-size="([^"]+)"')
+_SHAPES = re.compile(rb"^(?:" + re.escape(_TINT) + rb"|" + re.escape(_OUTLINE) + rb')[^\n]* points="([^"]+)"/>\n', re.M)
+
+
+def _texts(doc: bytes, start: int, end: int) -> list[tuple[re.Match, bytes, bool]]:
+    """(match: x, y, attributes, content; font size; bold) of each <text> line in doc[start:end]."""
     out = []
-    while start < end:
-        stop = doc.index(b"\n", start)
-        out.append((start, doc[start:stop]))
-        start = stop + 1
+    for m in _TEXTS.finditer(doc, start, end):
+        size = _SIZE.search(m.group(3))
+        if size is None:
+            raise Unsure("a text without a font size")
+        out.append((m, size.group(1), _BOLD in m.group(3)))
+    if len(out) != doc.count(b"\n<text ", start - 1, end):
+        raise Unsure("a text dot wrote in an unknown way")
     return out
 
 
-def _texts(lines):
-    out = []
-    for at, line in lines:
-        if line.startswith(b"<text "):
-            m = _TEXT.match(line)
-            if m is None:
-                raise Unsure("a text dot wrote in an unknown way")
-            out.append((at, line, m.group(1), m.group(2), m.group(3), m.group(4), _BOLD in line))
-    return out
-
-
-def _y_range(line: bytes) -> tuple[float, float]:
-    m = _POINTS.search(line)
-    if m is None:
-        raise Unsure("a polygon without points")
-    ys = [float(p.split(b",")[1]) for p in m.group(1).split()]
+def _y_range(points: bytes) -> tuple[float, float]:
+    ys = [float(p.split(b",")[1]) for p in points.split()]
     return min(ys), max(ys)
 
 
@@ -77,32 +68,30 @@ Edit = tuple[int, int, bytes]  # (start, end, new bytes): a change to the answer
 
 def _group_edits(answer: bytes, question: bytes, nid: bytes, rows: list[int]) -> dict[int, list[Edit]]:
     """Row -> the edits that take that row's mark off node `nid` (a value box: row 0; a table: its rows)."""
-    a_lines = _lines(answer, *_group(answer, nid))
-    a_texts, q_texts = _texts(a_lines), _texts(_lines(question, *_group(question, nid)))
-    q_bold = {(t[2], t[3]) for t in q_texts if t[6]}
-    marked = [t for t in a_texts if t[6] and (t[2], t[3]) not in q_bold]  # bold in the answer only: a marked grad
-    if not marked or len({t[2] for t in marked}) != 1 or len({t[4] for t in marked}) != 1:
+    a_span, q_span = _group(answer, nid), _group(question, nid)
+    q_texts = _texts(question, *q_span)
+    q_bold = {(m.group(1), m.group(2)) for m, _, bold in q_texts if bold}
+    # bold in the answer only: a marked grad (a box's name is bold in both)
+    marked = [(m, size) for m, size, bold in _texts(answer, *a_span) if bold and (m.group(1), m.group(2)) not in q_bold]
+    if not marked or len({m.group(1) for m, _ in marked}) != 1 or len({size for _, size in marked}) != 1:
         raise Unsure("no marked grad, or marked grads in different places")
-    x, size = marked[0][2], marked[0][4]
-    column = sorted((t for t in q_texts if t[2] == x and t[4] == size), key=lambda t: float(t[3]))
-    shapes = [(at, line) for at, line in a_lines if line.startswith(_TINT) or line.startswith(_OUTLINE)]
+    x, size = marked[0][0].group(1), marked[0][1]
+    column = sorted((m for m, s, _ in q_texts if m.group(1) == x and s == size), key=lambda m: float(m.group(2)))
+    shapes = [(m.start(), m.end(), _y_range(m.group(1))) for m in _SHAPES.finditer(answer, *a_span)]
     out = {}
     for r in rows:
-        if r >= len(column) or column[r][5] != b" ":
+        if r >= len(column) or column[r].group(4) != b" ":
             raise Unsure("no blank for this row in the question picture")
-        y = column[r][3]
+        y = column[r].group(2)
         level = float(y)
-        near = [t for t in marked if abs(float(t[3]) - level) <= _NEAR]
+        near = [m for m, _ in marked if abs(float(m.group(2)) - level) <= _NEAR]
         if len(near) != 1:
             raise Unsure("no marked grad in this row")
-        at, line, _, old_y, _, _, _ = near[0]
-        regular = line.replace(_BOLD, b"", 1).replace(b' y="' + old_y + b'"', b' y="' + y + b'"', 1)
-        edits = [(at, at + len(line), regular)]
-        for at, shape in shapes:
-            low, high = _y_range(shape)
-            if low < level < high:
-                edits.append((at, at + len(shape) + 1, b""))  # the whole line, with its newline
-        if not any(answer.startswith(_TINT, at) for at, _, _ in edits[1:]):
+        m = near[0]
+        regular = m.group(0).replace(_BOLD, b"", 1).replace(b' y="' + m.group(2) + b'"', b' y="' + y + b'"', 1)
+        edits = [(m.start(), m.end(), regular)]
+        edits += [(start, end, b"") for start, end, (low, high) in shapes if low < level < high]  # whole lines
+        if not any(answer.startswith(_TINT, start) for start, _, _ in edits[1:]):
             raise Unsure("no tint around this row")
         out[r] = edits
     return out
