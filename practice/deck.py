@@ -275,7 +275,7 @@ def _card_pictures(drawn, image_format):
     return [CardPictures(shrink(p.question), shrink(p.answer), {k: shrink(v) for k, v in p.each.items()}) for p in drawn]
 
 
-STREAM_CHUNK = 200  # problems generated, drawn and written at a time: memory stays flat however many
+STREAM_CHUNK = 16  # problems generated at a time (dot draws while more are made): memory stays flat however many
 
 
 def _problem_chunks(spec, size):
