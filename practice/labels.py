@@ -91,9 +91,22 @@ def text_width(text: str, size: float) -> float:
     return size * sum(_EM.get(c, 1.0) for c in text)
 
 
+_CELLS: dict[tuple, tuple[int, int]] = {}
+
+
 def grad_cell(grad: str, output: bool, blank: tuple[float, float]) -> tuple[int, int]:
     """(width, height) in pt of a value's grad cell, the same in the question and every answer picture (so
     they share one layout): room for the grad in bold, and "given" beside the output's, never under `blank`."""
+    key = (grad, output, blank)
+    cell = _CELLS.get(key)
+    if cell is None:
+        cell = _grad_cell(grad, output, blank)
+        if len(_CELLS) < _CACHE_MOST:
+            _CELLS[key] = cell
+    return cell
+
+
+def _grad_cell(grad: str, output: bool, blank: tuple[float, float]) -> tuple[int, int]:
     size = float(FONT_SIZE)
     need = text_width(grad, size)
     if output:

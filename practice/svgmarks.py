@@ -40,22 +40,20 @@ def _group(doc: bytes, nid: bytes) -> tuple[int, int]:
     return start, end
 
 
-_TEXTS = re.compile(rb'^<text text-anchor="start" x="([^"]+)" y="([^"]+)"([^>\n]*)>([^\n]*)</text>$', re.M)
-_SIZE = re.compile(rb' font-size="([^"]+)"')
+_TEXT = re.compile(rb'<text text-anchor="start" x="([^"]+)" y="([^"]+)"[^>\n]* font-size="([^"]+)">([^\n]*)</text>$')
 _SHAPES = re.compile(rb"^(?:" + re.escape(_TINT) + rb"|" + re.escape(_OUTLINE) + rb')[^\n]* points="([^"]+)"/>\n', re.M)
 
 
-def _texts(doc: bytes, start: int, end: int) -> list[tuple[re.Match, bytes, bool]]:
-    """(match: x, y, attributes, content; font size; bold) of each <text> line in doc[start:end]."""
-    out = []
-    for m in _TEXTS.finditer(doc, start, end):
-        size = _SIZE.search(m.group(3))
-        if size is None:
-            raise Unsure("a text without a font size")
-        out.append((m, size.group(1), _BOLD in m.group(3)))
-    if len(out) != doc.count(b"\n<text ", start - 1, end):
+def _line_at(doc: bytes, at: int) -> tuple[int, int]:
+    """(start, end) of the line holding offset `at`, without its newline."""
+    return doc.rfind(b"\n", 0, at) + 1, doc.index(b"\n", at)
+
+
+def _text(doc: bytes, start: int, end: int) -> re.Match:
+    m = _TEXT.match(doc, start, end)
+    if m is None:
         raise Unsure("a text dot wrote in an unknown way")
-    return out
+    return m
 
 
 def _y_range(points: bytes) -> tuple[float, float]:
@@ -66,17 +64,37 @@ def _y_range(points: bytes) -> tuple[float, float]:
 Edit = tuple[int, int, bytes]  # (start, end, new bytes): a change to the answer picture's bytes
 
 
+def _marked(answer: bytes, question: bytes, a_span, q_span) -> list[re.Match]:
+    """The answer's marked grads in one node: bold lines that the question does not have (a box's name is the
+    same bold line in both)."""
+    out, at = [], answer.find(_BOLD, *a_span)
+    while at >= 0:
+        start, end = _line_at(answer, at)
+        if question.find(answer[start:end], *q_span) < 0:
+            out.append(_text(answer, start, end))
+        at = answer.find(_BOLD, end, a_span[1])
+    return out
+
+
+def _column(question: bytes, q_span, x: bytes, size: bytes) -> list[re.Match]:
+    """The question's texts in one node that start at `x` in `size`, top to bottom: a row's blank each."""
+    head = b'<text text-anchor="start" x="' + x + b'" y="'
+    out, at = [], question.find(head, *q_span)
+    while at >= 0:
+        m = _text(question, *_line_at(question, at))
+        if m.group(3) == size:
+            out.append(m)
+        at = question.find(head, m.end(), q_span[1])
+    return sorted(out, key=lambda m: float(m.group(2)))
+
+
 def _group_edits(answer: bytes, question: bytes, nid: bytes, rows: list[int]) -> dict[int, list[Edit]]:
     """Row -> the edits that take that row's mark off node `nid` (a value box: row 0; a table: its rows)."""
     a_span, q_span = _group(answer, nid), _group(question, nid)
-    q_texts = _texts(question, *q_span)
-    q_bold = {(m.group(1), m.group(2)) for m, _, bold in q_texts if bold}
-    # bold in the answer only: a marked grad (a box's name is bold in both)
-    marked = [(m, size) for m, size, bold in _texts(answer, *a_span) if bold and (m.group(1), m.group(2)) not in q_bold]
-    if not marked or len({m.group(1) for m, _ in marked}) != 1 or len({size for _, size in marked}) != 1:
+    marked = _marked(answer, question, a_span, q_span)
+    if not marked or len({m.group(1) for m in marked}) != 1 or len({m.group(3) for m in marked}) != 1:
         raise Unsure("no marked grad, or marked grads in different places")
-    x, size = marked[0][0].group(1), marked[0][1]
-    column = sorted((m for m, s, _ in q_texts if m.group(1) == x and s == size), key=lambda m: float(m.group(2)))
+    column = _column(question, q_span, marked[0].group(1), marked[0].group(3))
     shapes = [(m.start(), m.end(), _y_range(m.group(1))) for m in _SHAPES.finditer(answer, *a_span)]
     out = {}
     for r in rows:
@@ -84,7 +102,7 @@ def _group_edits(answer: bytes, question: bytes, nid: bytes, rows: list[int]) ->
             raise Unsure("no blank for this row in the question picture")
         y = column[r].group(2)
         level = float(y)
-        near = [m for m, _ in marked if abs(float(m.group(2)) - level) <= _NEAR]
+        near = [m for m in marked if abs(float(m.group(2)) - level) <= _NEAR]
         if len(near) != 1:
             raise Unsure("no marked grad in this row")
         m = near[0]
