@@ -469,9 +469,10 @@ def _pipeline(items, fmt: str, start, finish):
         dot.close()
 
 
-def pictures(problems: list[dict], fmt: str = "svg", blank: tuple[float, float] = BLANK) -> list[tuple[Picture, Picture]]:
+def pictures(problems, fmt: str = "svg", blank: tuple[float, float] = BLANK) -> list[tuple[Picture, Picture]]:
     """(question picture, answer picture marking every asked answer) for each problem, drawn by dot while the
-    next problems' DOT text is written. `blank`: the least size of a grad's cell, as in dot_source."""
+    next problems' DOT text is written (and, when `problems` is a generator, while it makes them).
+    `blank`: the least size of a grad's cell, as in dot_source."""
     _check_format(fmt)
 
     def start(dot, piece):
