@@ -8,6 +8,12 @@ The question picture leaves every grad blank except the output's given one; the 
 fills them all and marks the ones the problem asks for with a thick border and a tint.
 A record's `groups` (an MLP's neurons, a batch's examples) are drawn as tables, a row per value
 (tables.py), so that a network fits a page and a phone: the graph then runs between the tables.
+
+Every picture of a problem has one layout, and each is laid out once: dot draws the question and the
+whole-pass answer, and a card's own answer picture (one answer marked) is the whole-pass answer's SVG with
+the other marks taken off (svgmarks.py). The DOT text is written directly (dottext.py). Pictures are made
+in a pipeline (iter_card_pictures, pictures): dot draws some problems while Python writes the next ones'
+text and the caller works on the last ones drawn.
 """
 
 import hashlib
@@ -528,9 +534,11 @@ def _card_start(dot: _Dot, problems: list[dict], each) -> tuple[_Drawing, list[_
 
 
 def _card_finish(dot: _Dot, started) -> list[CardPictures]:
+    """Each problem's CardPictures once dot has drawn its question and whole-pass answer (in PNG, every card's
+    own); a card whose marks could not be taken off is drawn by dot from its own DOT text."""
     drawing, plans = started
     pics, out, i = _finish(dot, drawing), [], 0
-    redo = []  # (card, index in own, DOT text): a picture the marks could not be taken off, for dot to draw
+    redo = []  # (place in out, answer, problem id, DOT text): a picture whose marks could not be taken off
     for plan in plans:
         question, answer = pics[i], pics[i + 1]
         i += 2
