@@ -100,7 +100,7 @@ def build_page(spec, out_path) -> Summary:
     the set and Graphviz before any work."""
     from .atomic import atomic_path, check_writable
     from .draw import pictures, require_dot
-    from .generate import iter_problems
+    from .generate import problem_set
     from .pictures_small import small_pairs
 
     out_path = Path(out_path)
@@ -113,15 +113,8 @@ def build_page(spec, out_path) -> Summary:
             "use a smaller count (--count) or spec"
         )
     require_dot()
-    problems = []
-
-    def made():  # the problem set, kept as it is made: dot draws the first problems while the next are made
-        for problem in iter_problems(spec.entries, spec.seed):
-            problems.append(problem)
-            yield problem
-
-    pairs = pictures(made(), "svg")
-    text = render_page(spec, problems, small_pairs(pairs))  # compact SVG: the same drawings
+    problems = problem_set(spec.entries, spec.seed)
+    text = render_page(spec, problems, small_pairs(pictures(problems, "svg")))  # compact SVG: the same drawings
     data = text.encode("utf-8")
     with atomic_path(out_path) as tmp:
         tmp.write_bytes(data)
