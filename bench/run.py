@@ -20,6 +20,10 @@ interleaved repeat by repeat so that load from elsewhere hits both alike.
   5  the engine's backward pass on 100,000-node graphs vs PyPI micrograd on the largest it survives
   6  peak memory of each item (a column of the table), and of decks and class sets at two sizes each:
      memory should stay flat as counts grow
+  7  what users feel: the wall time of a whole deck (400 problems: 200 expression medium + 200 neuron hard,
+     SVG, seed 0), of a class set of 30 worksheets and of the practice page, each against its layout floor
+     (plain `dot -Tsvg` on exactly the distinct graphs that build handed to dot, in the renderer's parallel
+     batches), measured side by side, repeat by repeat
 
 No timing is asserted: the script exits 0 when a target is missed (the table says MISS), and non-zero
 only when an item crashes.
@@ -28,8 +32,10 @@ only when an item crashes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import gc
+import inspect
 import json
 import math
 import os
@@ -65,6 +71,9 @@ SIZES = {
         "nodes": 100_000,  # engine graph size (item 5)
         "mem_decks": (250, 1000),  # deck sizes whose peak memory is compared (item 6)
         "mem_sheets": (30, 120),  # and class-set sizes
+        "felt_deck": 200,  # problems per kind in the deck of item 7 (expression medium + neuron hard)
+        "felt_versions": 30,  # worksheet versions in item 7's class set
+        "felt_repeats": 5,  # item 7 repeats (best, median and spread are shown)
     },
     "quick": {
         "repeats": 1,
@@ -75,6 +84,9 @@ SIZES = {
         "nodes": 10_000,
         "mem_decks": (30, 120),
         "mem_sheets": (2, 4),
+        "felt_deck": 20,
+        "felt_versions": 4,
+        "felt_repeats": 1,
     },
 }
 
@@ -85,6 +97,7 @@ TARGETS = {
     "engine": 1.0,  # ours / micrograd per node, at most
     "class_set_s": 5.0,  # "within a few seconds on two cores"
     "memory_growth": 1.5,  # peak RSS at the larger count / at the smaller, at most ("flat")
+    "felt_floor": 1.5,  # a whole deck's wall time / the layout floor of its distinct graphs, at most
 }
 
 TIMESTAMP = 1_700_000_000.0  # a fixed note time: the same deck bytes every repeat
@@ -117,18 +130,34 @@ def patched(obj, name, value):
 
 @contextmanager
 def stage_clock(obj, name, key, clock):
-    """Wrap obj.name so the time spent in it adds to clock[key] (obj.name is looked up at call time)."""
+    """Wrap obj.name so the time spent in it adds to clock[key] (obj.name is looked up at call time). A generator
+    function is clocked while it makes each item (not while its caller works on one)."""
     if not hasattr(obj, name):
         yield
         return
     inner = getattr(obj, name)
 
+    def add(start):
+        clock[key] = clock.get(key, 0.0) + time.perf_counter() - start
+
+    def items(gen):
+        while True:
+            start = time.perf_counter()
+            try:
+                item = next(gen)
+            except StopIteration:
+                add(start)
+                return
+            add(start)
+            yield item
+
     def wrapper(*args, **kwargs):
         start = time.perf_counter()
         try:
-            return inner(*args, **kwargs)
+            result = inner(*args, **kwargs)
         finally:
-            clock[key] = clock.get(key, 0.0) + time.perf_counter() - start
+            add(start)
+        return items(result) if inspect.isgenerator(result) else result
 
     with patched(obj, name, wrapper):
         yield
@@ -242,6 +271,7 @@ def deck_spec(total: int):
     from practice.spec import choose
 
     spec = choose("micrograd")
+    spec.sections["deck"] = {**(spec.sections.get("deck") or {}), "variants": 1}  # `total` problems, a note each
     base = spec.total
     for e in spec.entries:
         e["count"] = max(1, round(e["count"] * total / base))
@@ -286,6 +316,22 @@ def naive_render(sources, fmt="svg", names=None):
     import graphviz
 
     return [graphviz.Source(src).pipe(format=fmt) for src in sources]
+
+
+def naive_iter_card_pictures(chunks, fmt="svg", each=None):
+    """draw.iter_card_pictures the naive way: every picture from its own DOT text (one layout each, as before
+    the pictures of a problem shared one), each through its own dot process."""
+    from practice import draw
+
+    for chunk in chunks:
+        out = []
+        for problem in chunk:
+            own = list(each(problem)) if each else [a["name"] for a in problem["answers"]]
+            texts = [draw.dot_source(problem, False), draw.dot_source(problem, True)]
+            texts += [draw.dot_source(problem, True, [name]) for name in own]
+            pics = [draw.Picture(draw.picture_name(d, fmt), d, fmt) for d in naive_render(texts, fmt)]
+            out.append(draw.CardPictures(pics[0], pics[1], dict(zip(own, pics[2:]))))
+        yield chunk, out
 
 
 # ---------------------------------------------------------------- item 1: generation
@@ -356,19 +402,25 @@ def item_pictures(size: dict) -> list[dict]:
 
 def build_deck_timed(spec, out: Path, naive: bool) -> dict:
     """One build_deck run; seconds per stage, clocked at what any way of building a deck must call:
-    generate = generate.make_problem, draw = draw.card_pictures, package = the rest (write = deck.write_package)."""
+    generate = generate.make_problem, draw = draw.iter_card_pictures (or card_pictures) less the generating it
+    waits for, package = the rest (write = deck.write_package)."""
     from practice import draw, generate
     from practice.anki import deck
 
     clock: dict[str, float] = {}
-    with stage_clock(generate, "make_problem", "generate", clock), stage_clock(draw, "card_pictures", "draw", clock), \
+    drawing = "iter_card_pictures" if hasattr(draw, "iter_card_pictures") else "card_pictures"
+    if not naive:
+        route = contextlib.nullcontext()
+    elif drawing == "iter_card_pictures":
+        route = patched(draw, "iter_card_pictures", naive_iter_card_pictures)
+    else:
+        route = patched(draw, "render", naive_render)
+    with route, stage_clock(generate, "make_problem", "generate", clock), stage_clock(draw, drawing, "draw", clock), \
             stage_clock(deck, "write_package", "write", clock):
-        if naive:
-            with patched(draw, "render", naive_render):
-                total, _ = timed(deck.build_deck, spec, out, "svg", timestamp=TIMESTAMP)
-        else:
-            total, _ = timed(deck.build_deck, spec, out, "svg", timestamp=TIMESTAMP)
+        total, _ = timed(deck.build_deck, spec, out, "svg", timestamp=TIMESTAMP)
     clock["total"] = total
+    if drawing == "iter_card_pictures":  # the pipeline pulls the problems: generating is inside its clock
+        clock["draw"] = clock.get("draw", 0.0) - clock.get("generate", 0.0)
     clock["package"] = total - clock.get("generate", 0.0) - clock.get("draw", 0.0)
     if "write" in clock:
         clock["notes"] = clock["package"] - clock["write"]
@@ -584,12 +636,138 @@ def item_worksheet_memory(versions: int) -> list[dict]:
     return [row(6, f"class set of {versions}", secs(clock["total"]))]
 
 
+# ---------------------------------------------------------------- item 7: what users feel
+
+
+@contextmanager
+def recording(sources: list):
+    """Every DOT source the drawing hands to dot, appended to `sources` (in the order handed over)."""
+    from practice import draw
+
+    owner, name = (draw._Dot, "submit") if hasattr(draw, "_Dot") else (draw, "render")
+    inner = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        batch = args[1] if owner is not draw else args[0]
+        sources.extend(batch)
+        return inner(*args, **kwargs)
+
+    with patched(owner, name, wrapper):
+        yield
+
+
+def felt_deck_spec(per_kind: int, folder: Path):
+    """The issue's deck: `per_kind` expression medium + `per_kind` neuron hard, seed 0, one variant a note
+    where decks have variants."""
+    from practice import spec as specs
+
+    deck = '{name: "Bench deck"' + (", variants: 1" if "variants" in specs.SECTION_KEYS.get("deck", {}) else "") + "}"
+    path = folder / "felt-deck.yaml"
+    path.write_text(f"""title: "Bench deck"
+seed: 0
+deck: {deck}
+problems:
+  - {{kind: expression, difficulty: medium, count: {per_kind}}}
+  - {{kind: neuron, difficulty: hard, count: {per_kind}}}
+""")
+    return specs.choose(str(path), seed=0)
+
+
+def felt_rows(what: str, walls: list[float], floors: list[float], graphs: int, pictures: str, target=None) -> dict:
+    ratios = sorted(w / f for w, f in zip(walls, floors))
+    best, mid, worst = ratios[0], median(ratios), ratios[-1]
+    spread = f"best {times(best)}, worst {times(worst)} of {len(ratios)}" if len(ratios) > 1 else "1 run"
+    note = (f"wall {secs(median(walls))}, floor {secs(median(floors))} ({graphs} distinct graphs{pictures}); "
+            f"ratio {spread}")
+    if target is None:
+        return row(7, what, secs(median(walls)), f"{times(mid)} floor", "", "", note)
+    return row(7, what, secs(median(walls)), f"{times(mid)} floor", f"<= {target}x", verdict(mid <= target), note)
+
+
+def felt_deck(size: dict, reps: int, bundled: bool = False) -> dict:
+    """The issue's deck (one variant a note), or the bundled lesson deck as `deck` builds it (its variants)."""
+    import zipfile
+
+    from practice.anki import deck
+
+    with tempfile.TemporaryDirectory(prefix="bench-felt-") as tmp:
+        from practice.spec import choose
+
+        spec = choose("micrograd") if bundled else felt_deck_spec(size["felt_deck"], Path(tmp))
+        n = deck.deck_variants(spec)
+        out = Path(tmp) / "felt.apkg"
+        sources: list[str] = []
+        with recording(sources):  # warm up (imports, templates, dot's font cache) and learn the graphs
+            deck.build_deck(spec, out, "svg", timestamp=TIMESTAMP, progress=False)
+        graphs = list(dict.fromkeys(sources))
+        with zipfile.ZipFile(out) as zf:
+            media = len(zf.namelist()) - 2  # the collection and the media map
+        dot_floor(graphs)
+        walls, floors = [], []
+        for _ in range(reps):  # side by side: load from elsewhere hits both alike
+            walls.append(timed(deck.build_deck, spec, out, "svg", timestamp=TIMESTAMP, progress=False)[0])
+            floors.append(timed(dot_floor, graphs)[0])
+    what = f"deck of {spec.total} (SVG)" + (f", bundled, {n} variants a note" if bundled else "")
+    return felt_rows(f"{what}, wall / layout floor", walls, floors, len(graphs),
+                     f", {media} pictures", None if bundled else TARGETS["felt_floor"])
+
+
+def felt_worksheets_once(versions: int) -> dict:
+    from practice import worksheet
+    from practice.spec import choose
+
+    spec = choose("worksheet")
+    sources: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="bench-felt-ws-") as tmp, recording(sources):
+        wall, _ = timed(worksheet.build_worksheets, spec, versions, out=Path(tmp) / "s.pdf", key=Path(tmp) / "k.pdf")
+    return {"wall": wall, "sources": list(dict.fromkeys(sources))}
+
+
+def felt_worksheets(size: dict, reps: int) -> dict:
+    import practice.worksheet  # noqa: F401  (imports, and typst, before the children fork)
+
+    versions = size["felt_versions"]
+    walls, floors, graphs = [], [], []
+    for _ in range(reps):  # each class set in a fresh child (typst keeps caches), the floor beside it
+        run, _ = in_child(felt_worksheets_once, versions)
+        graphs = run["sources"]
+        walls.append(run["wall"])
+        floors.append(timed(dot_floor, graphs)[0])
+    return felt_rows(f"class set of {versions} worksheets + keys, wall / layout floor", walls, floors,
+                     len(graphs), ", typst besides")
+
+
+def felt_page(size: dict, reps: int) -> dict:
+    from practice import page
+    from practice.spec import choose
+
+    spec = choose("micrograd")
+    with tempfile.TemporaryDirectory(prefix="bench-felt-page-") as tmp:
+        out = Path(tmp) / "page.html"
+        sources: list[str] = []
+        with recording(sources):
+            page.build_page(spec, out)
+        graphs = list(dict.fromkeys(sources))
+        dot_floor(graphs)
+        walls, floors = [], []
+        for _ in range(reps):
+            walls.append(timed(page.build_page, spec, out)[0])
+            floors.append(timed(dot_floor, graphs)[0])
+    return felt_rows(f"practice page of {spec.total} (micrograd), wall / layout floor", walls, floors, len(graphs), "")
+
+
+def item_felt(size: dict) -> list[dict]:
+    reps = max(size["repeats"], size["felt_repeats"])
+    return [felt_deck(size, reps), felt_deck(size, reps, bundled=True), felt_worksheets(size, reps), felt_page(size, reps)]
+
+
 ITEMS = {
     "1": ("problems generated per second", item_generate),
     "2": ("pictures", item_pictures),
     "3": ("1,000-problem deck", item_deck),
     "4": ("class set of worksheets", item_worksheets),
     "5": ("engine backward pass", item_engine),
+    "7": ("what users feel: whole builds against their layout floor", item_felt),
 }
 
 
@@ -736,7 +914,7 @@ def main(argv=None) -> int:
     wanted = [x.strip() for x in args.only.split(",")] if args.only else list(ITEMS) + ["6"]
     unknown = [x for x in wanted if x not in ITEMS and x != "6"]
     if unknown:
-        parser.error(f"unknown item(s) {', '.join(unknown)}; choose from 1-6")
+        parser.error(f"unknown item(s) {', '.join(unknown)}; choose from 1-7")
     info = machine()
     started = time.perf_counter()
     results = []

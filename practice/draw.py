@@ -8,26 +8,34 @@ The question picture leaves every grad blank except the output's given one; the 
 fills them all and marks the ones the problem asks for with a thick border and a tint.
 A record's `groups` (an MLP's neurons, a batch's examples) are drawn as tables, a row per value
 (tables.py), so that a network fits a page and a phone: the graph then runs between the tables.
+
+Every picture of a problem has one layout, and each is laid out once: dot draws the question and the
+whole-pass answer, and a card's own answer picture (one answer marked) is the whole-pass answer's SVG with
+the other marks taken off (svgmarks.py). The DOT text is written directly (dottext.py). Pictures are made
+in a pipeline (iter_card_pictures, pictures): dot draws some problems while Python writes the next ones'
+text and the caller works on the last ones drawn.
 """
 
 import hashlib
+import itertools
 import math
 import os
 import re
 import shutil
 import struct
 import subprocess
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
-import graphviz
-
 from . import numbers
+from .dottext import Digraph
 from .labels import (BLANK, FONT, FONT_SIZE, HIGHLIGHT_FILL, INK, MARK_PENWIDTH, PNG_DPI, SMALL_FONT_SIZE, SVG_FONT_FAMILY,
                      escape, grad_cell, node_id, number, shown_grad, value_label)
 from .atomic import check_writable, write_bytes
 from .errors import UserError
+from .svgmarks import Marks, Unsure
 from .tables import group_tables
 
 OP_LABELS = {
@@ -119,11 +127,16 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
     one problem has the same layout and size, whatever it shows or marks. `blank` is the least (width,
     height) in pt of a grad's cell: the room a blank gives to write in.
     """
+    return _source(problem, answer, marked, blank)[0]
+
+
+def _source(problem: dict, answer: bool, marked=None, blank: tuple[float, float] = BLANK):
+    """(dot_source's text, the record's tables, the names of the values drawn as boxes or rows)."""
     nodes, output = _check(problem)
     asked = marks(problem, marked)
     given_grad = problem.get("output_grad", 1.0)
 
-    g = graphviz.Digraph(name="backprop")
+    g = Digraph(name="backprop")
     g.attr(
         "graph",
         rankdir="TB",
@@ -203,7 +216,8 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
                 attrs["headport"] = ("nw", "ne", "w", "e", "n")[inputs[:i].count(inp) % 5]
             g.edge(tail, oid, **attrs)
         g.edge(oid, nid)
-    return g.source
+    drawn = {node["name"] for node in nodes if node["name"] not in constants}
+    return g.source, tables, drawn
 
 
 # ---------------------------------------------------------------- rendering
@@ -329,6 +343,53 @@ class RenderError(UserError):
         self.failures = failures
 
 
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise UserError(f"unknown picture format {fmt!r}; choose svg or png")
+
+
+class _Job(NamedTuple):
+    futures: list  # one per batch, each a list of (picture or None, dot's message)
+    count: int
+    names: list[str] | None
+
+
+class _Dot:
+    """dot processes in a few threads (one per core): submit() hands it sources and returns at once, so that
+    Python builds the next pictures' text while dot lays out these; result() waits for them."""
+
+    def __init__(self, fmt: str, jobs: int):
+        _check_format(fmt)
+        self.fmt, self.jobs = fmt, jobs
+        self.args = _dot_args(require_dot(), fmt)
+        self.pool = ThreadPoolExecutor(max_workers=jobs)
+
+    def submit(self, sources: list[str], names: list[str] | None = None) -> _Job:
+        if names is not None and len(names) != len(sources):
+            raise ValueError("names must match sources one to one")
+        size = min(BATCH_MAX, math.ceil(len(sources) / self.jobs)) or 1
+        futures = [self.pool.submit(_render_batch, self.args, self.fmt, batch) for batch in _batches(sources, size)]
+        return _Job(futures, len(sources), names)
+
+    def result(self, job: _Job) -> list[bytes]:
+        """The job's pictures in order; RenderError naming the first that dot could not draw."""
+        parts = [f.result() for f in job.futures]
+        results = [doc for part in parts for doc, _ in part]
+        failures = [
+            (i, job.names[i] if job.names else f"picture {i + 1} of {job.count}", message)
+            for i, (doc, message) in enumerate(r for part in parts for r in part)
+            if doc is None
+        ]
+        if failures:
+            _, name, message = failures[0]
+            more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+            raise RenderError(f"could not draw {name}{more}: {message}", results, failures)
+        return results
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def render(sources: list[str], fmt: str = "svg", names: list[str] | None = None) -> list[bytes]:
     """Render DOT sources with Graphviz `dot`, many graphs per process, a few processes in parallel.
 
@@ -336,30 +397,17 @@ def render(sources: list[str], fmt: str = "svg", names: list[str] | None = None)
     A source dot cannot draw raises RenderError (a UserError) naming it; the others are still drawn and
     are in the error's `results`. `names` (one per source) are used in that message.
     """
-    if fmt not in FORMATS:
-        raise UserError(f"unknown picture format {fmt!r}; choose svg or png")
+    _check_format(fmt)
     sources = list(sources)
     if names is not None and len(names) != len(sources):
         raise ValueError("names must match sources one to one")
     if not sources:
         return []
-    args = _dot_args(require_dot(), fmt)
-    jobs = _jobs(len(sources))
-    size = min(BATCH_MAX, math.ceil(len(sources) / jobs))
-    batches = _batches(sources, size)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        parts = list(pool.map(lambda batch: _render_batch(args, fmt, batch), batches))
-    results = [doc for part in parts for doc, _ in part]
-    failures = [
-        (i, names[i] if names else f"picture {i + 1} of {len(sources)}", message)
-        for i, (doc, message) in enumerate(r for part in parts for r in part)
-        if doc is None
-    ]
-    if failures:
-        _, name, message = failures[0]
-        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-        raise RenderError(f"could not draw {name}{more}: {message}", results, failures)
-    return results
+    dot = _Dot(fmt, _jobs(len(sources)))
+    try:
+        return dot.result(dot.submit(sources, names))
+    finally:
+        dot.close()
 
 
 # ---------------------------------------------------------------- files
@@ -370,28 +418,80 @@ def picture_name(data: bytes, fmt: str) -> str:
     return f"bp-{hashlib.sha256(data).hexdigest()[:16]}.{fmt}"
 
 
-def _drawn(sources: list[str], names: list[str], fmt: str) -> list[Picture]:
-    """One Picture per source, by one render() call; a source given twice is drawn once."""
+class _Drawing(NamedTuple):
+    job: _Job
+    sources: list[str]
+    where: dict[str, int]  # each distinct source -> its place in the job
+
+
+def _start(dot: _Dot, sources: list[str], names: list[str]) -> _Drawing:
+    """Hand dot the sources, each distinct one once (with the name of its first use)."""
     first: dict[str, str] = {}  # each distinct source and its name, in first-use order
     for source, name in zip(sources, names):
         first.setdefault(source, name)
-    where = {source: i for i, source in enumerate(first)}
-    data = render(list(first), fmt, list(first.values()))
-    drawn = [Picture(picture_name(d, fmt), d, fmt) for d in data]
-    return [drawn[where[s]] for s in sources]
+    return _Drawing(dot.submit(list(first), list(first.values())), sources, {s: i for i, s in enumerate(first)})
 
 
-def pictures(problems: list[dict], fmt: str = "svg", blank: tuple[float, float] = BLANK) -> list[tuple[Picture, Picture]]:
-    """(question picture, answer picture marking every asked answer) for each problem, by one render() call.
+def _finish(dot: _Dot, drawing: _Drawing) -> list[Picture]:
+    """One Picture per source of the drawing, once dot has drawn them."""
+    drawn = [Picture(picture_name(d, dot.fmt), d, dot.fmt) for d in dot.result(drawing.job)]
+    return [drawn[drawing.where[s]] for s in drawing.sources]
+
+
+PIECES = (16, 32, 64, 100)  # problems drawn at a time in a pipeline: the first soon, then fewer dot processes
+AHEAD = 2  # pieces handed to dot before the caller gets the first: dot never waits for Python
+
+
+def _pieces(items, sizes=PIECES):
+    """Lists of the items in order, of the sizes in `sizes` (the last one repeated)."""
+    items, n = iter(items), 0
+    while True:
+        piece = list(itertools.islice(items, sizes[min(n, len(sizes) - 1)]))
+        if not piece:
+            return
+        yield piece
+        n += 1
+
+
+def _pipeline(items, fmt: str, start, finish):
+    """Yields (piece, finish(dot, piece, started)) for pieces of the items, in order, where started =
+    start(dot, piece) (which builds the piece's DOT text and hands it to dot). Up to AHEAD pieces are with dot
+    while the caller works on one (and while the items, perhaps a generator, make the next)."""
+    dot = _Dot(fmt, _jobs(MAX_JOBS))
+    try:
+        pending = deque()
+        for piece in _pieces(items):
+            pending.append((piece, start(dot, piece)))
+            if len(pending) > AHEAD:
+                piece, started = pending.popleft()
+                yield piece, finish(dot, piece, started)
+        while pending:
+            piece, started = pending.popleft()
+            yield piece, finish(dot, piece, started)
+    finally:
+        dot.close()
+
+
+def pictures(problems, fmt: str = "svg", blank: tuple[float, float] = BLANK) -> list[tuple[Picture, Picture]]:
+    """(question picture, answer picture marking every asked answer) for each problem, drawn by dot while the
+    next problems' DOT text is written (and, when `problems` is a generator, while it makes them).
     `blank`: the least size of a grad's cell, as in dot_source."""
-    sources, names = [], []
-    for problem in problems:
-        pid = problem.get("id", "?")
-        for answer, what in ((False, "question"), (True, "answer")):
-            sources.append(dot_source(problem, answer, blank=blank))
-            names.append(f"the {what} picture of problem {pid}")
-    pics = _drawn(sources, names, fmt)
-    return list(zip(pics[0::2], pics[1::2]))
+    _check_format(fmt)
+
+    def start(dot, piece):
+        sources, names = [], []
+        for problem in piece:
+            pid = problem.get("id", "?")
+            for answer, what in ((False, "question"), (True, "answer")):
+                sources.append(dot_source(problem, answer, blank=blank))
+                names.append(f"the {what} picture of problem {pid}")
+        return _start(dot, sources, names)
+
+    def finish(dot, piece, started):
+        pics = _finish(dot, started)
+        return list(zip(pics[0::2], pics[1::2]))
+
+    return [pair for _, pairs in _pipeline(problems, fmt, start, finish) for pair in pairs]
 
 
 class CardPictures(NamedTuple):
@@ -400,23 +500,98 @@ class CardPictures(NamedTuple):
     each: dict[str, Picture]  # answer name -> the picture marking that answer alone
 
 
-def card_pictures(problems: list[dict], fmt: str = "svg", each: list[list[str]] | None = None) -> list[CardPictures]:
-    """The pictures of each problem's cards, all of one layout and size, by one render() call. `each` names,
-    per problem, the answers that get a picture of their own (default: every asked answer)."""
-    sources, names, wanted = [], [], []
-    for i, problem in enumerate(problems):
+class _Cards(NamedTuple):
+    problem: dict
+    own: list[str]  # the answers with a picture of their own
+    off: list[list[tuple[str, int]]]  # per answer in own: the marks to take off the whole-pass answer (SVG)
+
+
+def _card_start(dot: _Dot, problems: list[dict], each) -> tuple[_Drawing, list[_Cards]]:
+    """The question and whole-pass answer of each problem to dot; in SVG a card's own answer picture is made from
+    them (svgmarks), in PNG dot draws it from its own DOT text (the same layout: dot -Tpng cannot be edited)."""
+    sources, names, plans = [], [], []
+    for problem in problems:
         pid = problem.get("id", "?")
-        own = [a.get("name") for a in problem.get("answers") or []] if each is None else list(each[i])
-        sources += [dot_source(problem, False), dot_source(problem, True)]
-        sources += [dot_source(problem, True, [name]) for name in own]
+        own = [a.get("name") for a in problem.get("answers") or []] if each is None else list(each(problem))
+        question = dot_source(problem, False)
+        answer, tables, drawn = _source(problem, True)
+        sources += [question, answer]
         names += [f"the question picture of problem {pid}", f"the answer picture of problem {pid}"]
-        names += [f"the {name} picture of problem {pid}" for name in own]
-        wanted.append(own)
-    pics, out, i = _drawn(sources, names, fmt), [], 0
-    for own in wanted:
-        out.append(CardPictures(pics[i], pics[i + 1], dict(zip(own, pics[i + 2 : i + 2 + len(own)]))))
-        i += 2 + len(own)
+        off = []
+        if dot.fmt == "svg":
+            every = marks(problem) & drawn
+            for name in own:
+                taken = sorted(every - marks(problem, [name]))
+                off.append([(tables.home.get(n) or node_id(n), tables.row.get(n, 0)) for n in taken])
+        else:
+            sources += [dot_source(problem, True, [name]) for name in own]
+            names += [f"the {name} picture of problem {pid}" for name in own]
+        plans.append(_Cards(problem, own, off))
+    return _start(dot, sources, names), plans
+
+
+def _card_finish(dot: _Dot, started) -> list[CardPictures]:
+    """Each problem's CardPictures once dot has drawn its question and whole-pass answer (in PNG, every card's
+    own); a card whose marks could not be taken off is drawn by dot from its own DOT text."""
+    drawing, plans = started
+    pics, out, i = _finish(dot, drawing), [], 0
+    redo = []  # (place in out, answer, problem id, DOT text): a picture whose marks could not be taken off
+    for plan in plans:
+        question, answer = pics[i], pics[i + 1]
+        i += 2
+        if dot.fmt == "svg":
+            made: dict[tuple, Picture] = {(): answer}  # a picture per distinct set of marks taken off
+            each = {}
+            try:
+                found = Marks(answer.data, question.data, sorted({spot for off in plan.off for spot in off}))
+            except Unsure:
+                found = None
+            for name, off in zip(plan.own, plan.off):
+                key = tuple(off)
+                if key not in made:
+                    if found is None:
+                        made[key] = None
+                    else:
+                        data = found.without(off)
+                        made[key] = Picture(picture_name(data, "svg"), data, "svg")
+                if made[key] is None:
+                    redo.append((len(out), name, plan.problem.get("id", "?"), dot_source(plan.problem, True, [name])))
+                each[name] = made[key]
+        else:
+            each = dict(zip(plan.own, pics[i : i + len(plan.own)]))
+            i += len(plan.own)
+        out.append(CardPictures(question, answer, each))
+    if redo:
+        names = [f"the {name} picture of problem {pid}" for _, name, pid, _ in redo]
+        again = _finish(dot, _start(dot, [src for *_, src in redo], names))
+        for (k, name, _, _), pic in zip(redo, again):
+            out[k].each[name] = pic
     return out
+
+
+def iter_card_pictures(chunks, fmt: str = "svg", each=None):
+    """Yields (problems, [CardPictures]) for runs of the problems of `chunks` (an iterable of lists of problems),
+    in order, every problem once: dot draws the next runs while the caller works on one, and while `chunks`
+    makes more. `each(problem)` names the answers that get a picture of their own (default: every asked
+    answer). Every distinct graph is laid out once: the question and the whole-pass answer."""
+    _check_format(fmt)
+    problems = (problem for chunk in chunks for problem in chunk)
+    yield from _pipeline(problems, fmt, lambda dot, piece: _card_start(dot, piece, each),
+                         lambda dot, piece, started: _card_finish(dot, started))
+
+
+def card_pictures(problems: list[dict], fmt: str = "svg", each: list[list[str]] | None = None) -> list[CardPictures]:
+    """The pictures of each problem's cards, all of one layout and size. `each` names, per problem, the answers
+    that get a picture of their own (default: every asked answer)."""
+    problems = list(problems)
+    if each is not None:
+        if len(each) != len(problems):
+            raise ValueError("each must name the answers of every problem")
+        lists = iter(each)  # the pipeline asks for them in the problems' order
+        chooser = lambda problem: next(lists)  # noqa: E731
+    else:
+        chooser = None
+    return [pics for _, run in iter_card_pictures([problems], fmt, chooser) for pics in run]
 
 
 _SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')

@@ -28,17 +28,41 @@ FIT_SLACK = 3.0  # pt added to a grad's measured width: rounding in viewers and 
 _EM = {**dict.fromkeys("0123456789", 0.556), ".": 0.278, " ": 0.278, numbers.MINUS: 0.584, "-": 0.333,
        "g": 0.556, "i": 0.222, "v": 0.5, "e": 0.556, "n": 0.556}
 
+_IDS: dict[str, str] = {}
+
+
 def node_id(name: str, prefix: str = "n_") -> str:
     """A DOT identifier from a node name: letters and digits kept, anything else (even _) as _<hex>_."""
-    return prefix + "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):x}_" for c in str(name))
+    name = str(name)
+    body = _IDS.get(name)
+    if body is None:
+        body = "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):x}_" for c in name)
+        if len(_IDS) < 50_000:
+            _IDS[name] = body
+    return prefix + body
 
 
 _PLAIN = frozenset(" .,:;+-*/=()_" + numbers.MINUS)
 
 
+_ESCAPED: dict[str, str] = {}
+_NUMBERS: dict[float, str] = {}
+_CACHE_MOST = 50_000  # names and numbers repeat from picture to picture: each written once (up to this many)
+
+
 def escape(text) -> str:
     """Text for an HTML-like label: anything but letters, digits and a few plain signs as &#N;.
     (Graphviz's label parser fails on some characters that are harmless in HTML, such as ']'.)"""
+    text = str(text)
+    done = _ESCAPED.get(text)
+    if done is None:
+        done = _escape(text)
+        if len(_ESCAPED) < _CACHE_MOST:
+            _ESCAPED[text] = done
+    return done
+
+
+def _escape(text: str) -> str:
     out = []
     for c in str(text):
         if unicodedata.category(c) in ("Cc", "Cs"):
@@ -50,19 +74,39 @@ def escape(text) -> str:
 
 
 def number(x) -> str:
+    if type(x) is float:  # noqa: E721  (a float's text, found again: never 0.0 or -0.0, which are one key)
+        text = _NUMBERS.get(x)
+        if text is not None:
+            return text
     try:
-        return numbers.fmt(float(x))
+        text = numbers.fmt(float(x))
     except (TypeError, ValueError) as exc:
         raise UserError(f"cannot draw the number {x!r}: {exc}") from None
+    if type(x) is float and x and len(_NUMBERS) < _CACHE_MOST:  # noqa: E721
+        _NUMBERS[x] = text
+    return text
 
 
 def text_width(text: str, size: float) -> float:
     return size * sum(_EM.get(c, 1.0) for c in text)
 
 
+_CELLS: dict[tuple, tuple[int, int]] = {}
+
+
 def grad_cell(grad: str, output: bool, blank: tuple[float, float]) -> tuple[int, int]:
     """(width, height) in pt of a value's grad cell, the same in the question and every answer picture (so
     they share one layout): room for the grad in bold, and "given" beside the output's, never under `blank`."""
+    key = (grad, output, blank)
+    cell = _CELLS.get(key)
+    if cell is None:
+        cell = _grad_cell(grad, output, blank)
+        if len(_CELLS) < _CACHE_MOST:
+            _CELLS[key] = cell
+    return cell
+
+
+def _grad_cell(grad: str, output: bool, blank: tuple[float, float]) -> tuple[int, int]:
     size = float(FONT_SIZE)
     need = text_width(grad, size)
     if output:

@@ -23,6 +23,7 @@ class Tables(NamedTuple):
     labels: list[tuple[str, str]]  # (table id, its HTML-like label), in the record's group order
     layers: list[list[str]]  # table ids drawn side by side, left to right, one list per layer of 2 or more
     above: list[str]  # the leaves outside every table that feed one, in the order to draw them left to right
+    row: dict[str, int]  # node name -> its row in its table, from 0 at the top (the picture marks rows by it)
 
 
 def _members(problem: dict, by_name: dict[str, dict]) -> list[tuple[str, list[str], object]]:
@@ -56,7 +57,7 @@ def group_tables(problem: dict, nodes: list[dict], output: str, answer: bool, as
     """The tables of the record's groups (none when it has no groups), drawn as dot_source draws a value."""
     by_name = {n["name"]: n for n in nodes}
     order = {n["name"]: i for i, n in enumerate(nodes)}
-    home, labels, layers = {}, [], {}
+    home, labels, layers, row = {}, [], {}, {}
     for i, (title, names, layer) in enumerate(_members(problem, by_name)):
         tid = node_id(str(i), "table_")
         leaves = [n for n in names if not by_name[n].get("op")]
@@ -68,9 +69,10 @@ def group_tables(problem: dict, nodes: list[dict], output: str, answer: bool, as
                 for n in leaves + made]
         labels.append((tid, _table(title, rows)))
         home.update(dict.fromkeys(names, tid))
+        row.update((n, r) for r, n in enumerate(leaves + made))
         if layer is not None:
             layers.setdefault(str(layer), []).append(tid)
-    return Tables(home, labels, [ids for ids in layers.values() if len(ids) > 1], _above(nodes, home))
+    return Tables(home, labels, [ids for ids in layers.values() if len(ids) > 1], _above(nodes, home), row)
 
 
 def _above(nodes: list[dict], home: dict[str, str]) -> list[str]:

@@ -33,7 +33,6 @@ CONCEPT_SUBDECK = "Concepts"
 PROBLEM_SUBDECK = "Backward passes"
 
 IMAGE_FORMATS = ("svg", "png")
-STREAM_CHUNK = 200  # problems (variants) generated, drawn and written at a time: memory stays flat however many
 
 
 class Summary(NamedTuple):
@@ -71,11 +70,11 @@ def deck_variants(spec, variants: int | None = None) -> int:
     return (spec.sections.get("deck") or {}).get("variants", DEFAULT_DECK_VARIANTS)
 
 
-def _card_pictures(problems, image_format, own):
-    """draw.card_pictures; PNGs made small (a 16-colour palette: the same pixels, about a quarter the bytes)."""
-    from ..draw import CardPictures, card_pictures
+def _card_pictures(drawn, image_format):
+    """draw.iter_card_pictures's pictures; PNGs made small (a 16-colour palette: the same pixels, about a quarter
+    the bytes)."""
+    from ..draw import CardPictures
 
-    drawn = card_pictures(problems, image_format, own)
     if image_format != "png":
         return drawn
     from ..pictures_small import small
@@ -90,12 +89,12 @@ def _card_pictures(problems, image_format, own):
     return [CardPictures(shrink(p.question), shrink(p.answer), {k: shrink(v) for k, v in p.each.items()}) for p in drawn]
 
 
-def _exercise_chunks(spec, variants: int, size: int):
-    """The spec's exercises (the same problems in the same order as exercises.exercise_set), about `size`
-    problems at a time, each checked to fit the note type and to be a new note in the set."""
+def _exercises(spec, variants: int):
+    """The spec's exercises (the same problems in the same order as exercises.exercise_set), each checked to fit
+    the note type and to be a new note in the set."""
     from ..exercises import iter_exercises
 
-    seen, part, count = set(), [], 0
+    seen = set()
     for exercise in iter_exercises(spec.entries, spec.seed, variants):
         first = exercise[0]
         for problem in exercise:
@@ -103,35 +102,49 @@ def _exercise_chunks(spec, variants: int, size: int):
         if first["id"] in seen:
             raise UserError(f"problem {first['id']} appears twice in the set; change the spec's seed")
         seen.add(first["id"])
-        part.append(exercise)
-        count += len(exercise)
-        if count >= size:
-            yield part
-            part, count = [], 0
-    if part:
-        yield part
+        yield exercise
 
 
-def _exercise_notes(part, image_format, model):
-    """(note, its pictures) of each exercise of a chunk: every variant drawn in one draw.card_pictures call."""
+def _drawn_exercises(spec, variants: int, image_format: str):
+    """(exercise, the CardPictures of each variant), in order. dot draws the next variants while the caller
+    writes notes and while more exercises are made (draw.iter_card_pictures); memory stays flat however many."""
+    from collections import deque
+
+    from ..draw import iter_card_pictures
+    from .variants import own_pictures
+
+    waiting, own = deque(), {}  # exercises made and not yet handed out; each variant's own pictures
+
+    def made():
+        for exercise in _exercises(spec, variants):
+            waiting.append(exercise)
+            own.update((id(p), names) for p, names in zip(exercise, own_pictures(exercise)))
+            yield exercise
+
+    drawn = []
+    for _, run in iter_card_pictures(made(), image_format, lambda problem: own.pop(id(problem))):
+        drawn += _card_pictures(run, image_format)
+        while waiting and len(drawn) >= len(waiting[0]):
+            exercise = waiting.popleft()
+            yield exercise, drawn[: len(exercise)]
+            del drawn[: len(exercise)]
+
+
+def _exercise_note(exercise, pictures, model):
+    """The note of one exercise, and every picture its fields show."""
     import genanki
 
-    from .variants import note_fields, own_pictures
+    from .variants import note_fields
 
-    flat = [p for exercise in part for p in exercise]
-    own = [names for exercise in part for names in own_pictures(exercise)]
-    drawn = iter(_card_pictures(flat, image_format, own))
-    for exercise in part:
-        pictures = [next(drawn) for _ in exercise]
-        values = note_fields(exercise, pictures)
-        tags = list(dict.fromkeys(t for p in exercise for t in problem_tags(p)))  # what the note's variants use
-        note = genanki.Note(
-            model=model,
-            fields=[values[name] for name in problem_field_names()],
-            tags=tags,
-            guid=genanki.guid_for(PROBLEM_GUID, exercise[0]["id"]),
-        )
-        yield note, [pic for pics in pictures for pic in (pics.question, pics.answer, *pics.each.values())]
+    values = note_fields(exercise, pictures)
+    tags = list(dict.fromkeys(t for p in exercise for t in problem_tags(p)))  # what the note's variants use
+    note = genanki.Note(
+        model=model,
+        fields=[values[name] for name in problem_field_names()],
+        tags=tags,
+        guid=genanki.guid_for(PROBLEM_GUID, exercise[0]["id"]),
+    )
+    return note, [pic for pics in pictures for pic in (pics.question, pics.answer, *pics.each.values())]
 
 
 def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | None = None,
@@ -174,15 +187,14 @@ def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | Non
         problem_deck.add_model(problem_model)
         writer.add_deck(problem_deck)
         cards = problems = 0
-        chunk = max(1, STREAM_CHUNK // n_variants)
-        for part in _exercise_chunks(spec, n_variants, chunk * n_variants):  # a chunk at a time
-            for note, pictures in _exercise_notes(part, image_format, problem_model):
-                for pic in pictures:
-                    writer.add_media(pic.name, pic.data)
-                cards += len(note.cards)
-                writer.add_note(problem_deck, note)
-            problems += len(part)
-            bar.update(len(part))
+        for exercise, drawn in _drawn_exercises(spec, n_variants, image_format):
+            note, pictures = _exercise_note(exercise, drawn, problem_model)
+            for pic in pictures:
+                writer.add_media(pic.name, pic.data)
+            cards += len(note.cards)
+            writer.add_note(problem_deck, note)
+            problems += 1
+            bar.update(1)
 
         if concepts:
             concept_deck = genanki.Deck(stable_id("deck", concept_deck_name), concept_deck_name)
