@@ -331,20 +331,31 @@ def _round_up_positive(x: float) -> float:
 
 
 def tolerance_from(key: float, errors: list[float]) -> float:
-    worst = max(errors, default=0.0)
-    return _round_up_positive(max(FLOOR, SAFETY * worst, 0.0001 * abs(key)))  # (at least FLOOR > 0)
+    return _tolerance(key, max(errors, default=0.0))
+
+
+def _tolerance(key: float, worst: float) -> float:
+    tightest = max(FLOOR, SAFETY * worst, 0.0001 * abs(key))
+    return _FLOOR_ROUNDED if tightest == FLOOR else _round_up_positive(tightest)  # (at least FLOOR > 0)
+
+
+_FLOOR_ROUNDED = _round_up_positive(FLOOR)
 
 
 def check_hand_work(nodes: list[dict]) -> None:
     """Every value a learner writes (data, grad, local derivative, contribution) is 0 or hand-sized."""
+    small = _HAND_SIZED
     for n in nodes:
-        if not (hand_sized(n["data"]) and hand_sized(n["grad"])):
+        data, grad = n["data"], n["grad"]
+        if (abs(data) < small and data != 0) or (abs(grad) < small and grad != 0):  # (not hand_sized)
             raise Unfair(f"{n['name']} is too small to round")
     values = {n["name"]: n["data"] for n in nodes}
     for n in nodes:
         if n["op"]:
+            grad = n["grad"]
             for local in _locals(n, [*map(values.__getitem__, n["inputs"])], n["data"], exact, None):
-                if not hand_sized(local) or not hand_sized(local * n["grad"]):
+                contribution = local * grad
+                if (abs(local) < small and local != 0) or (abs(contribution) < small and contribution != 0):
                     raise Unfair(f"a contribution of {n['name']} is too small to round")
 
 
@@ -360,7 +371,7 @@ def _replays(replay, strict: bool) -> list:
             if strict:
                 raise Unfair("rounding as stated makes the problem unworkable") from None
             continue
-        if all(map(math.isfinite, _numbers(result))):
+        if math.isfinite(sum(_numbers(result))) or all(map(math.isfinite, _numbers(result))):  # (a finite sum: all are)
             out.append(result)
         elif strict:
             raise Unfair("rounding as stated makes a number overflow")
@@ -395,10 +406,12 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     tolerances = {name: tolerance_from(key, [abs(w[name] - key) for w in learned]) for name, key in keys.items()}
     worked = _replays(lambda r: work(nodes, output_grad, r), strict)
     node_tolerances = {}
-    for n in nodes:
+    for n, *learners in zip(nodes, *(w.values() for w in worked)):  # (a replay lists the nodes in order)
         if not n.get("constant"):
-            name, grad = n["name"], n["grad"]
-            node_tolerances[name] = tolerance_from(grad, [abs(w[name][1] - grad) for w in worked])
+            grad, worst = n["grad"], 0.0
+            for _, learner in learners:
+                worst = max(worst, abs(learner - grad))
+            node_tolerances[n["name"]] = _tolerance(grad, worst)
     found: dict[str, list[dict]] = {name: [] for name in keys}
     for mistake in mistakes:
         try:
