@@ -80,9 +80,17 @@ def _forward_acceptable(order: list, difficulty: str, places: int | None) -> boo
     """What a draw's forward pass alone decides (every value short, every op in range), on the engine's graph:
     a draw refused here is refused before its backward pass and record are made; _acceptable tests the rest."""
     for v in order:
-        if not (_short(v.data, difficulty, places) and _in_range(v._op, v.data, v._prev[0].data if v._prev else None)):
+        data = v.data
+        if not abs(data) <= LIMIT:  # (_short's first test, before its call)
+            return False
+        if difficulty != "hard" and not _short(data, difficulty, places):
+            return False
+        if v._op and v._op in _RANGED and not _in_range(v._op, data, v._prev[0].data):
             return False
     return True
+
+
+_RANGED = ("tanh", "sigmoid", "exp", "relu")  # the ops _in_range tests
 
 
 def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty: str, zero_ok: bool,

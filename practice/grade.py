@@ -140,22 +140,25 @@ GRAPH_MISTAKES = ("overwrite", "sign-slip", "wrong-operand", "tanh-forgotten", "
 
 def _locals(node: dict, xs: list[float], out: float, r, mistake: str | None) -> tuple[float, ...]:
     """The local derivative of `node` with respect to each input, as the learner works it out (rounded)."""
-    op = node["op"]
+    y = xs[1] if len(xs) == 2 else out
+    return _local(node["op"], node.get("exponent"), xs[0], y, r, mistake)
+
+
+def _local(op: str, k, x: float, y: float, r, mistake: str | None) -> tuple[float, ...]:
+    """_locals on numbers: a binary op's inputs x and y, or a unary op's input x and its output y; k is the
+    exponent of a power."""
     if op == "+":
         return (1.0, 1.0)
     if op == "-":
         return (1.0, 1.0 if mistake == "sign-slip" else -1.0)
     if op == "*":
-        a, b = xs
-        return (a, b) if mistake == "wrong-operand" else (b, a)
+        return (x, y) if mistake == "wrong-operand" else (y, x)
     if op == "/":
-        a, b = xs
         if mistake == "division-rule":  # the denominator's rule without the square
-            return (r(1 / b), r(-a / b))
-        return (r(1 / b), r(-a / r(b * b)))
-    (x,) = xs
+            return (r(1 / y), r(-x / y))
+        return (r(1 / y), r(-x / r(y * y)))
+    out = y
     if op == "**":
-        k = node["exponent"]
         if k == 0:
             return (0.0,)
         if mistake == "power-rule":  # the exponent not lowered
@@ -187,45 +190,68 @@ def work(nodes: list[dict], output_grad: float = 1.0, r=exact, mistake: str | No
     appear twice get two contributions, as in the engine."""
     memo = _draw[1] if _draw is not None and _draw[0] is nodes and data is None else None
     if memo is None:
-        return _backward_pass(nodes, _forward_pass(nodes, r, data), output_grad, r, mistake)
+        plan = _plan(nodes)
+        return plan.answer(_backward_pass(plan, _forward_pass(plan, r, data), output_grad, r, mistake))
     key = (output_grad, r, mistake)
     if key not in memo:
+        plan = memo.get("plan")
+        if plan is None:
+            plan = memo["plan"] = _plan(nodes)
         if r not in memo:  # a mistake bends only the backward pass: one forward pass per rounding
-            memo[r] = _forward_pass(nodes, r, None)
-        memo[key] = _backward_pass(nodes, memo[r], output_grad, r, mistake)
+            memo[r] = _forward_pass(plan, r, None)
+        memo[key] = plan.answer(_backward_pass(plan, memo[r], output_grad, r, mistake))
     return memo[key]
 
 
-def _forward_pass(nodes: list[dict], r, data: dict[str, float] | None) -> dict[str, float]:
-    values: dict[str, float] = {}
-    for n in nodes:
-        op, name = n["op"], n["name"]
-        if not op:
-            values[name] = float(data.get(name, n["data"]) if data else n["data"])
-        elif op == "**":
-            values[name] = r(values[n["inputs"][0]] ** n["exponent"])
+class _plan:
+    """A record's nodes as the replays read them: node i's name and given data, and for each op node a step
+    (i, op, its function, its exponent, its input indexes, x's index, y's index), x and y being what _local
+    takes (a binary op's two inputs, a unary op's input and node i itself)."""
+
+    def __init__(self, nodes: list[dict]):
+        index = {n["name"]: i for i, n in enumerate(nodes)}
+        self.names = [n["name"] for n in nodes]
+        self.leaves = [(i, n["name"], n["data"]) for i, n in enumerate(nodes) if not n["op"]]
+        self.steps = []
+        for i, n in enumerate(nodes):
+            if n["op"]:
+                ins = tuple(map(index.__getitem__, n["inputs"]))
+                y = ins[1] if len(ins) == 2 else i
+                self.steps.append((i, n["op"], FORWARD.get(n["op"]), n.get("exponent"), ins, ins[0], y))
+
+    def answer(self, values_grads: tuple[list[float], list[float]]) -> dict[str, tuple[float, float]]:
+        return dict(zip(self.names, zip(*values_grads)))
+
+
+def _forward_pass(plan: _plan, r, data: dict[str, float] | None) -> list[float]:
+    values = [0.0] * len(plan.names)
+    for i, name, given in plan.leaves:
+        values[i] = float(data.get(name, given) if data else given)
+    for i, op, f, k, ins, x, y in plan.steps:
+        if op == "**":
+            v = values[x] ** k
+        elif len(ins) == 2:
+            v = f(values[x], values[y])
         else:
-            values[name] = r(FORWARD[op](*map(values.__getitem__, n["inputs"])))
+            v = f(values[x])
+        values[i] = v if r is exact else r(v)
     return values
 
 
-def _backward_pass(nodes: list[dict], values: dict[str, float], output_grad: float, r,
-                   mistake: str | None) -> dict[str, tuple[float, float]]:
-    grads = dict.fromkeys(values, 0.0)  # every node's name, in order
-    grads[nodes[-1]["name"]] = 1.0 if mistake == "upstream-forgotten" else float(output_grad)
+def _backward_pass(plan: _plan, values: list[float], output_grad: float, r,
+                   mistake: str | None) -> tuple[list[float], list[float]]:
+    grads = [0.0] * len(values)
+    grads[-1] = 1.0 if mistake == "upstream-forgotten" else float(output_grad)
     overwrite = mistake == "overwrite"
-    for n in reversed(nodes):
-        if not n["op"]:
-            continue
-        name, inputs = n["name"], n["inputs"]
-        g = grads[name]
-        for i, local in zip(inputs, _locals(n, [*map(values.__getitem__, inputs)], values[name], r, mistake)):
+    for i, op, _, k, ins, x, y in reversed(plan.steps):
+        g = grads[i]
+        for j, local in zip(ins, _local(op, k, values[x], values[y], r, mistake)):
             if r is exact:  # (the same numbers, without a call per number)
-                grads[i] = local * g if overwrite else grads[i] + local * g
+                grads[j] = local * g if overwrite else grads[j] + local * g
                 continue
             contribution = r(local * g)
-            grads[i] = contribution if overwrite else r(grads[i] + contribution)
-    return dict(zip(values, zip(values.values(), grads.values())))  # {name: (data, grad)}: grads has values' keys
+            grads[j] = contribution if overwrite else r(grads[j] + contribution)
+    return values, grads
 
 
 # While one draw is assessed: (its nodes, {(output_grad, r, mistake): replay, r: forward pass}); see `remembered`.
@@ -305,20 +331,31 @@ def _round_up_positive(x: float) -> float:
 
 
 def tolerance_from(key: float, errors: list[float]) -> float:
-    worst = max(errors, default=0.0)
-    return _round_up_positive(max(FLOOR, SAFETY * worst, 0.0001 * abs(key)))  # (at least FLOOR > 0)
+    return _tolerance(key, max(errors, default=0.0))
+
+
+def _tolerance(key: float, worst: float) -> float:
+    tightest = max(FLOOR, SAFETY * worst, 0.0001 * abs(key))
+    return _FLOOR_ROUNDED if tightest == FLOOR else _round_up_positive(tightest)  # (at least FLOOR > 0)
+
+
+_FLOOR_ROUNDED = _round_up_positive(FLOOR)
 
 
 def check_hand_work(nodes: list[dict]) -> None:
     """Every value a learner writes (data, grad, local derivative, contribution) is 0 or hand-sized."""
+    small = _HAND_SIZED
     for n in nodes:
-        if not (hand_sized(n["data"]) and hand_sized(n["grad"])):
+        data, grad = n["data"], n["grad"]
+        if (abs(data) < small and data != 0) or (abs(grad) < small and grad != 0):  # (not hand_sized)
             raise Unfair(f"{n['name']} is too small to round")
     values = {n["name"]: n["data"] for n in nodes}
     for n in nodes:
         if n["op"]:
+            grad = n["grad"]
             for local in _locals(n, [*map(values.__getitem__, n["inputs"])], n["data"], exact, None):
-                if not hand_sized(local) or not hand_sized(local * n["grad"]):
+                contribution = local * grad
+                if (abs(local) < small and local != 0) or (abs(contribution) < small and contribution != 0):
                     raise Unfair(f"a contribution of {n['name']} is too small to round")
 
 
@@ -334,7 +371,7 @@ def _replays(replay, strict: bool) -> list:
             if strict:
                 raise Unfair("rounding as stated makes the problem unworkable") from None
             continue
-        if all(map(math.isfinite, _numbers(result))):
+        if math.isfinite(sum(_numbers(result))) or all(map(math.isfinite, _numbers(result))):  # (a finite sum: all are)
             out.append(result)
         elif strict:
             raise Unfair("rounding as stated makes a number overflow")
@@ -369,10 +406,12 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     tolerances = {name: tolerance_from(key, [abs(w[name] - key) for w in learned]) for name, key in keys.items()}
     worked = _replays(lambda r: work(nodes, output_grad, r), strict)
     node_tolerances = {}
-    for n in nodes:
+    for n, *learners in zip(nodes, *(w.values() for w in worked)):  # (a replay lists the nodes in order)
         if not n.get("constant"):
-            name, grad = n["name"], n["grad"]
-            node_tolerances[name] = tolerance_from(grad, [abs(w[name][1] - grad) for w in worked])
+            grad, worst = n["grad"], 0.0
+            for _, learner in learners:
+                worst = max(worst, abs(learner - grad))
+            node_tolerances[n["name"]] = _tolerance(grad, worst)
     found: dict[str, list[dict]] = {name: [] for name in keys}
     for mistake in mistakes:
         try:

@@ -213,7 +213,9 @@ def backward_nodes(output: Value, output_grad: float = 1.0, order: list[Value] |
     order = order or output.topo()
     constants = {id(v) for v in order if not v._prev and not v.label}
     names = name_nodes(order)
-    output.backward(output_grad)
+    output.grad = float(output_grad)  # output.backward(output_grad), on the order already made
+    for v in reversed(order):
+        v._backward()
     return node_dicts(order, names, constants)
 
 
