@@ -106,14 +106,19 @@ def _expected_summary(keys, right_first):
     return ({k: (kinds_right[k], n) for k, n in kinds.items()}, {k: (ops_right[k], n) for k, n in ops.items()})
 
 
-def test_every_verdict_on_every_kind(built, page):
+SHARDS = 3  # the rounds split three ways, so the parallel workers share this long test
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_verdict_on_every_kind(built, page, shard):
     """Round r types, for every answer, its r-th candidate (the key, then each mistake, then a far-off number;
-    the key again once an answer has no more), checking with Enter or the button, moving on with Next."""
+    the key again once an answer has no more), checking with Enter or the button, moving on with Next. Each
+    round starts afresh (reset, reload); shard k takes rounds k, k + SHARDS, ...: together, every round."""
     out, keys = built
     page.goto(out.as_uri())
     rounds = max(len(candidates(a)) for p in keys for a in p["answers"])
     seen = Counter()
-    for r in range(rounds):
+    for r in range(shard, rounds, SHARDS):
         page.locator('[data-action="reset"]').click()
         page.reload()
         right_first = []
@@ -148,9 +153,11 @@ def test_every_verdict_on_every_kind(built, page):
         total = page.locator('[data-summary="total"]')
         assert (int(total.get_attribute("data-right")), int(total.get_attribute("data-tried"))) == (
             sum(right_first), len(keys))
+    # Together the rounds type every catalogued mistake of every answer once, and one far-off number each.
+    verdicts = Counter(v.split(":")[0] for p in keys for a in p["answers"] for v, _ in candidates(a))
     n_mistakes = sum(len(a["mistakes"]) for p in keys for a in p["answers"])
-    assert seen["mistake"] == n_mistakes and seen["wrong"] == sum(len(p["answers"]) for p in keys)
-    assert n_mistakes > 0
+    assert verdicts["mistake"] == n_mistakes and verdicts["wrong"] == sum(len(p["answers"]) for p in keys)
+    assert n_mistakes > 0 and seen["right"] > 0
 
 
 def test_keyboard_only_and_no_layout_jump(built, page):

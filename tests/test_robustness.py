@@ -482,7 +482,7 @@ def test_an_internal_error_is_still_one_line(capsys, monkeypatch):
     def broken(*args):
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(practice.generate, "problem_set", broken)
+    monkeypatch.setattr(practice.generate, "make_problem", broken)  # what every problem set is made by
     line = assert_one_line_error(*invoke(capsys, "problems", "--kind", "local"), "internal error", "RuntimeError: boom second line")
     assert "BACKPROP_PRACTICE_DEBUG" in line
 

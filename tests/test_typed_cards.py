@@ -169,15 +169,22 @@ def test_the_grading_field_is_the_record(collection):
         assert names[-4:] == ["Grading", "Variants", "VariantGrading", "VariantCount"]
 
 
-def test_every_verdict_on_every_kind_through_session_storage(collection, browser):
+SHARDS = 3  # the problems split three ways, so the parallel workers share this long test
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_verdict_on_every_kind_through_session_storage(collection, browser, shard):
     """Each problem's whole-pass card (or its one card) gets every candidate of every answer; its first
-    single-answer card one round. The back is a fresh page load, as in AnkiDroid."""
+    single-answer card one round. The back is a fresh page load, as in AnkiDroid. Shard k takes problems
+    k, k + SHARDS, ...: together they take every problem, of every kind."""
     reviewer = Reviewer(browser, collection["media"])
-    seen, kinds = set(), set()
+    seen = set()
+    kinds = {collection["keys"][pid]["kind"] for pid in collection["cards"]}
     try:
         for i, (pid, cards) in enumerate(sorted(collection["cards"].items())):
+            if i % SHARDS != shard:
+                continue
             problem = collection["keys"][pid]
-            kinds.add(problem["kind"])
             full = max(cards, key=lambda c: c.ord)  # the whole-pass card when there is one
             for card in {full.ord: full, min(c.ord for c in cards): min(cards, key=lambda c: c.ord)}.values():
                 answers = slot_answers(card, problem)

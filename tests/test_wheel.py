@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.xdist_group("wheel")  # one worker builds the wheel and its venv once, for every test here
+
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted(p.stem for p in (ROOT / "decks").glob("*.yaml") if p.stem != "concepts")
 DATA = {"templates": "practice/templates", "decks": "practice/decks"}  # checkout folder -> place in the wheel
