@@ -32,27 +32,45 @@ def _run(args, cwd, **kw):
     return run
 
 
+def _checkout_files() -> list[str]:
+    """The checkout's files as a fresh clone with this work's changes holds them: tracked, and new ones not ignored
+    (nothing a running test or an earlier build leaves there)."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True)
+    if listed.returncode == 0 and listed.stdout:
+        return [n for n in listed.stdout.decode().split("\0") if n and (ROOT / n).is_file()]
+    skip = {".git", ".venv", "build", "dist", "__pycache__", ".pytest_cache", ".hypothesis"}  # not a git checkout
+    return [str(p.relative_to(ROOT)) for p in ROOT.rglob("*")
+            if p.is_file() and not skip & set(p.relative_to(ROOT).parts) and ".egg-info" not in str(p)]
+
+
 def _shipped_sources() -> list[str]:
     """Every file of the checkout the program may read at run time, as its path in the wheel."""
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
-    files = tracked.stdout.split() if tracked.returncode == 0 and tracked.stdout else [
-        str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file()]
     out = []
-    for rel in files:
+    for rel in _checkout_files():
         top, _, rest = rel.partition("/")
         if top in ("engine", "practice") and rel.endswith(".py"):
             out.append(rel)
-        elif top in DATA and rest and (ROOT / rel).is_file():
+        elif top in DATA and rest:
             out.append(f"{DATA[top]}/{rest}")
     return sorted(out)
 
 
+def _clone(into: Path) -> Path:
+    """The checkout's files copied as they are now: what a fresh clone holds, with this work's changes."""
+    for name in _checkout_files():
+        (into / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, into / name)
+    return into
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """(wheel, sdist, wheel built from the sdist), each built as a user's installer builds it."""
+    """(wheel, sdist, wheel built from the sdist), each built as a user's installer builds it, from a fresh copy."""
     out = tmp_path_factory.mktemp("dist")
-    _run([sys.executable, "-m", "pip", "wheel", "-q", ROOT, "--no-deps", "-w", out / "wheel"], cwd=out)
-    _run([sys.executable, "-m", "build", "-q", "--sdist", "--outdir", out / "sdist", ROOT], cwd=out)
+    source = _clone(tmp_path_factory.mktemp("clone"))
+    _run([sys.executable, "-m", "pip", "wheel", "-q", source, "--no-deps", "-w", out / "wheel"], cwd=out)
+    _run([sys.executable, "-m", "build", "-q", "--sdist", "--outdir", out / "sdist", source], cwd=out)
     (sdist,) = (out / "sdist").glob("*.tar.gz")
     _run([sys.executable, "-m", "pip", "wheel", "-q", sdist, "--no-deps", "-w", out / "from-sdist"], cwd=out)
     (wheel,) = (out / "wheel").glob("*.whl")
