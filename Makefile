@@ -46,7 +46,7 @@ $(VENV)/.installed: pyproject.toml
 # are its own: the Debian ones for Xvfb and Qt, and aqt with Qt WebEngine in $(ANKI_VENV), not the test run's.
 ANKI_VENV     ?= .venv-anki
 ANKI_APT      := xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-cursor0 libxkbcommon-x11-0
-ANKI_WORK     ?= build/anki-desktop
+ANKI_WORK     ?= out/anki-desktop
 
 anki-desktop: setup
 	@command -v xvfb-run >/dev/null || { $(SUDO) apt-get $(APT_WAIT) update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get $(APT_WAIT) install -y -qq $(ANKI_APT); }
