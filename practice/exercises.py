@@ -9,9 +9,9 @@ entry and its position, and variant k does not change when N does. With N > 1 ea
 """
 
 from .equivalence import first_equivalent, structure
-from .generate import derive_seed, make_problem
+from .generate import derive_seed, iter_problems, make_problem
+from .spec import MAX_VARIANTS  # noqa: F401  (the one limit; spec.check_variants checks it)
 
-MAX_VARIANTS = 32
 DEFAULT_DECK_VARIANTS = 8
 
 
@@ -55,8 +55,6 @@ def _tagged(problem: dict, exercise: str, variant: int) -> dict:
 
 def iter_exercises(entries, seed: int, variants: int = 1):
     """The spec's mix from `seed`, an exercise (a list of `variants` records) at a time, in the mix's order."""
-    from .generate import iter_problems
-
     for first in iter_problems(entries, seed):
         yield variants_of(first, variants)
 

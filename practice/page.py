@@ -127,14 +127,15 @@ def build_page(spec, out_path, variants: int = 1) -> Summary:
     the output path, the variants, the size of the set and Graphviz before any work."""
     from .atomic import atomic_path, check_writable
     from .draw import pictures, require_dot
-    from .exercises import MAX_VARIANTS, exercise_set
+    from .exercises import exercise_set
     from .pictures_small import small_pairs
 
     out_path = Path(out_path)
     if out_path.suffix.lower() != ".html":
         raise UserError(f"output {out_path} must end in .html: the practice page is one HTML file")
-    if isinstance(variants, bool) or not isinstance(variants, int) or not 1 <= variants <= MAX_VARIANTS:
-        raise UserError(f"--variants {variants!r} is not a whole number from 1 to {MAX_VARIANTS}")
+    from .spec import check_variants
+
+    check_variants(variants, "--variants")
     check_writable(out_path)
     if spec.total * variants > MAX_PAGE_PROBLEMS:
         these = f"{spec.total}" if variants == 1 else f"{spec.total} \u00d7 {variants} variants = {spec.total * variants}"

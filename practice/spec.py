@@ -13,7 +13,7 @@ from .resources import decks_dir
 MAX_PROBLEMS = 10_000
 MAX_SEED = 2**63 - 1
 DEFAULT_SEED = 1
-MAX_VARIANTS = 32  # variants of an exercise (practice/exercises.py has the same limit)
+MAX_VARIANTS = 32  # variants of an exercise (practice/exercises.py), for decks, quizzes, pages and problems
 
 # The schema: top-level keys, and the keys of each section, with the type each takes.
 TOP_KEYS = {

@@ -97,10 +97,9 @@ def part_path(out: Path, i: int) -> Path:
 
 def check(spec, out, fmt: str, image_format: str, variants: int = 1) -> Path:
     """Everything that can fail before any work: format, variants, category, output path, Graphviz."""
-    from ..exercises import MAX_VARIANTS
+    from ..spec import check_variants
 
-    if isinstance(variants, bool) or not isinstance(variants, int) or not 1 <= variants <= MAX_VARIANTS:
-        raise UserError(f"--variants {variants!r} is not a whole number from 1 to {MAX_VARIANTS}")
+    check_variants(variants, "--variants")
     if fmt not in FORMATS:
         raise UserError(f"unknown quiz format {fmt!r}; choose moodle, gift or qti")
     if image_format not in IMAGE_FORMATS:
