@@ -185,13 +185,19 @@ def test_solve_graph_says_what_it_wrote_and_json_stays_json(tmp_path):
     assert "Answer key" in text.stdout and "wrote" not in text.stdout
 
 
+# A few problems of two kinds: the bar is the same bar whatever the size (the bundled deck is built elsewhere).
+BAR_SPEC = "title: Bar\nseed: 3\nproblems:\n  - {kind: expression, difficulty: easy, count: 3}\n" \
+           "  - {kind: neuron, difficulty: medium, count: 2}\n"
+
+
 def test_deck_progress_bar_on_a_terminal_only(tmp_path):
     from practice.progress import progress
 
-    status, shown, piped = on_terminal("deck", "-o", str(tmp_path / "t.apkg"), cwd=tmp_path, stdout_too=False)
+    (tmp_path / "bar.yaml").write_text(BAR_SPEC)
+    status, shown, piped = on_terminal("deck", "bar.yaml", "-o", str(tmp_path / "t.apkg"), cwd=tmp_path, stdout_too=False)
     assert status == 0 and "Building deck" in shown and "100%" in shown  # the bar, on stderr
     assert piped.startswith("wrote ") and "Building" not in piped
-    r = subprocess.run([sys.executable, "-m", "practice", "deck", "-o", str(tmp_path / "p.apkg")], capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "practice", "deck", "bar.yaml", "-o", str(tmp_path / "p.apkg")], capture_output=True,
                        text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0 and r.stderr == ""  # piped: no bar
     with progress(3, "Counting") as bar:  # under pytest stderr is no terminal: a bar that says nothing
@@ -199,10 +205,11 @@ def test_deck_progress_bar_on_a_terminal_only(tmp_path):
 
 
 @pytest.mark.parametrize("args,label", [
-    (["worksheet", "--versions", "3", "-o", "w.pdf"], "Making worksheets"),
-    (["quiz", "-o", "q.xml"], "Drawing pictures"),
+    (["worksheet", "bar.yaml", "--versions", "3", "-o", "w.pdf"], "Making worksheets"),
+    (["quiz", "bar.yaml", "-o", "q.xml"], "Drawing pictures"),
 ])
 def test_worksheet_and_quiz_show_the_same_bar_on_a_terminal_only(tmp_path, args, label):
+    (tmp_path / "bar.yaml").write_text(BAR_SPEC)
     status, shown, piped = on_terminal(*args, cwd=tmp_path, stdout_too=False)
     assert status == 0, shown
     assert label in shown and "100%" in shown and piped.strip() and label not in piped
