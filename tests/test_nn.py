@@ -331,7 +331,7 @@ def hinge_loss(model, data):
 def test_moons_hinge_loss_training_reaches_high_accuracy():
     data = make_moons(60, 0.1, random.Random(1))
     model = MLP(2, [16, 16, 1], act="relu", rng=random.Random(1))
-    steps = 100
+    steps = 40  # 100% by step 25 and the loss at its floor by 45 with 100 steps: 40 is the same claim, sooner
     history = []
     with collect_garbage_by_hand() as collect:
         for k in range(steps):
