@@ -36,10 +36,12 @@ packages:
 	missing=$$(echo $$missing); \
 	[ -z "$$missing" ] || { echo "installing $$missing"; $(SUDO) apt-get $(APT_WAIT) update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get $(APT_WAIT) install -y -qq $$missing; }
 
+# --no-compile: Python compiles a module when it is first imported, so the thousands of files torch and the
+# other test packages bring that nothing imports are never compiled (half of this step's time).
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q --no-compile -e '.[test]'
 	@touch $@
 
 # The real Anki desktop reviewer (aqt under Xvfb) deals variants: tests/anki_desktop/README.md. Its packages
