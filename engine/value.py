@@ -1,6 +1,7 @@
 """A scalar that remembers how it was made, so gradients can flow back through it."""
 
 import math
+from math import isfinite
 
 
 class DomainError(ValueError):
@@ -15,14 +16,14 @@ class Value:
     __slots__ = ("data", "grad", "label", "_backward", "_prev", "_op", "_exponent")
 
     def __init__(self, data, label="", _children=(), _op=""):
-        self.data = float(data)
-        if not math.isfinite(self.data):  # never a silent inf or nan
+        self.data = data = float(data)
+        if not isfinite(data):  # never a silent inf or nan
             where = f"{_op}: the result" if _op else "a Value"
-            raise DomainError(f"{where} is not a finite number ({self.data})")
+            raise DomainError(f"{where} is not a finite number ({data})")
         self.grad = 0.0
         self.label = label
         self._backward = _leaf_backward
-        self._prev = tuple(_children)  # in order, repeats kept: a + a has (a, a)
+        self._prev = _children if type(_children) is tuple else tuple(_children)  # in order, repeats kept: a + a has (a, a)
         self._op = _op
         self._exponent = None  # only for **
 
@@ -35,7 +36,7 @@ class Value:
         return other if isinstance(other, Value) else Value(other)
 
     def __add__(self, other):
-        other = Value._lift(other)
+        other = other if isinstance(other, Value) else Value(other)
         out = Value(self.data + other.data, _children=(self, other), _op="+")
 
         def _backward():
@@ -45,7 +46,7 @@ class Value:
         return out
 
     def __sub__(self, other):
-        other = Value._lift(other)
+        other = other if isinstance(other, Value) else Value(other)
         out = Value(self.data - other.data, _children=(self, other), _op="-")
 
         def _backward():
@@ -55,7 +56,7 @@ class Value:
         return out
 
     def __mul__(self, other):
-        other = Value._lift(other)
+        other = other if isinstance(other, Value) else Value(other)
         out = Value(self.data * other.data, _children=(self, other), _op="*")
 
         def _backward():
@@ -65,7 +66,7 @@ class Value:
         return out
 
     def __truediv__(self, other):
-        other = Value._lift(other)
+        other = other if isinstance(other, Value) else Value(other)
         if other.data == 0:
             raise DomainError(f"/: division by zero ({self.data:g} / 0)")
         out = Value(self.data / other.data, _children=(self, other), _op="/")

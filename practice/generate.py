@@ -163,6 +163,8 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
             asked_text = listing([f"{name}.grad" for name in draft.asked])
         if not _acceptable(nodes, answers, difficulty, draft.zero_ok, draft.places):
             continue
+        if draft.hopeless and draft.hopeless(by_name, answers):
+            continue
         try:
             graded = grade_draft(draft, nodes, answers)
         except grade.Unfair:

@@ -188,19 +188,32 @@ def work(nodes: list[dict], output_grad: float = 1.0, r=exact, mistake: str | No
     """{name: (data, grad)} as a learner finds them: the given leaves (or `data`'s values for them), every
     intermediate rounded with r, and the backward pass bent by one graph mistake (or none). Inputs that
     appear twice get two contributions, as in the engine."""
-    memo = _draw[1] if _draw is not None and _draw[0] is nodes and data is None else None
-    if memo is None:
+    if data is not None or _draw is None or _draw[0] is not nodes:
         plan = _plan(nodes)
-        return plan.answer(_backward_pass(plan, _forward_pass(plan, r, data), output_grad, r, mistake))
-    key = (output_grad, r, mistake)
-    if key not in memo:
+        values = _forward_pass(plan, r, data)
+        return plan.answer(values, _backward_pass(plan, values, output_grad, r, mistake))
+    memo, key = _draw[1], ("work", output_grad, r, mistake)
+    found = memo.get(key)
+    if found is None:
+        plan, values, grads = _replayed(output_grad, r, mistake)
+        found = memo[key] = plan.answer(values, grads)
+    return found
+
+
+def _replayed(output_grad: float, r, mistake: str | None) -> tuple["_plan", list[float], list[float]]:
+    """(plan, values, grads) of one replay of the draw being assessed (see `remembered`), worked out once:
+    a mistake bends only the backward pass, so every mistake of one rounding shares its forward pass."""
+    memo, key = _draw[1], (output_grad, r, mistake)
+    found = memo.get(key)
+    if found is None:
         plan = memo.get("plan")
         if plan is None:
-            plan = memo["plan"] = _plan(nodes)
-        if r not in memo:  # a mistake bends only the backward pass: one forward pass per rounding
-            memo[r] = _forward_pass(plan, r, None)
-        memo[key] = plan.answer(_backward_pass(plan, memo[r], output_grad, r, mistake))
-    return memo[key]
+            plan = memo["plan"] = _plan(_draw[0])
+        values = memo.get(r)
+        if values is None:
+            values = memo[r] = _forward_pass(plan, r, None)
+        found = memo[key] = (plan, values, _backward_pass(plan, values, output_grad, r, mistake))
+    return found
 
 
 class _plan:
@@ -209,7 +222,7 @@ class _plan:
     takes (a binary op's two inputs, a unary op's input and node i itself)."""
 
     def __init__(self, nodes: list[dict]):
-        index = {n["name"]: i for i, n in enumerate(nodes)}
+        self.index = index = {n["name"]: i for i, n in enumerate(nodes)}
         self.names = [n["name"] for n in nodes]
         self.leaves = [(i, n["name"], n["data"]) for i, n in enumerate(nodes) if not n["op"]]
         self.steps = []
@@ -218,16 +231,17 @@ class _plan:
                 ins = tuple(map(index.__getitem__, n["inputs"]))
                 y = ins[1] if len(ins) == 2 else i
                 self.steps.append((i, n["op"], FORWARD.get(n["op"]), n.get("exponent"), ins, ins[0], y))
+        self.steps.reverse()  # (the backward pass's order)
 
-    def answer(self, values_grads: tuple[list[float], list[float]]) -> dict[str, tuple[float, float]]:
-        return dict(zip(self.names, zip(*values_grads)))
+    def answer(self, values: list[float], grads: list[float]) -> dict[str, tuple[float, float]]:
+        return dict(zip(self.names, zip(values, grads)))
 
 
 def _forward_pass(plan: _plan, r, data: dict[str, float] | None) -> list[float]:
     values = [0.0] * len(plan.names)
     for i, name, given in plan.leaves:
         values[i] = float(data.get(name, given) if data else given)
-    for i, op, f, k, ins, x, y in plan.steps:
+    for i, op, f, k, ins, x, y in reversed(plan.steps):
         if op == "**":
             v = values[x] ** k
         elif len(ins) == 2:
@@ -238,20 +252,20 @@ def _forward_pass(plan: _plan, r, data: dict[str, float] | None) -> list[float]:
     return values
 
 
-def _backward_pass(plan: _plan, values: list[float], output_grad: float, r,
-                   mistake: str | None) -> tuple[list[float], list[float]]:
+def _backward_pass(plan: _plan, values: list[float], output_grad: float, r, mistake: str | None) -> list[float]:
     grads = [0.0] * len(values)
     grads[-1] = 1.0 if mistake == "upstream-forgotten" else float(output_grad)
     overwrite = mistake == "overwrite"
-    for i, op, _, k, ins, x, y in reversed(plan.steps):
+    rounded = r is not exact
+    for i, op, _, k, ins, x, y in plan.steps:
         g = grads[i]
         for j, local in zip(ins, _local(op, k, values[x], values[y], r, mistake)):
-            if r is exact:  # (the same numbers, without a call per number)
+            if rounded:
+                contribution = r(local * g)
+                grads[j] = contribution if overwrite else r(grads[j] + contribution)
+            else:  # (the same numbers, without a call per number)
                 grads[j] = local * g if overwrite else grads[j] + local * g
-                continue
-            contribution = r(local * g)
-            grads[j] = contribution if overwrite else r(grads[j] + contribution)
-    return values, grads
+    return grads
 
 
 # While one draw is assessed: (its nodes, {(output_grad, r, mistake): replay, r: forward pass}); see `remembered`.
@@ -297,8 +311,12 @@ def _graph_mistakes_about() -> tuple[tuple[str, str], ...]:
 
 
 def graph_answers(nodes: list[dict], asked: list[str], output_grad: float, r=exact, mistake=None) -> dict[str, float]:
-    worked = work(nodes, output_grad, r, mistake)
-    return {f"{name}.grad": worked[name][1] for name in asked}
+    if _draw is None or _draw[0] is not nodes:
+        worked = work(nodes, output_grad, r, mistake)
+        return {f"{name}.grad": worked[name][1] for name in asked}
+    plan, _, grads = _replayed(output_grad, r, mistake)  # (work's numbers, without its dict)
+    index = plan.index
+    return {f"{name}.grad": grads[index[name]] for name in asked}
 
 
 # ---------------------------------------------------------------- assessing a draw
@@ -359,10 +377,11 @@ def check_hand_work(nodes: list[dict]) -> None:
                     raise Unfair(f"a contribution of {n['name']} is too small to round")
 
 
-def _replays(replay, strict: bool) -> list:
+def _replays(replay, strict: bool, numbers=None) -> list:
     """What each rounding learner gets. A learner whose rounding makes a number 0 and then divides by it
     can't work the problem: a generated problem is redrawn; a learner's own program (not strict) is graded
-    from the learners who can, or from the key alone."""
+    from the learners who can, or from the key alone. `numbers(result)`: the numbers of a result (_numbers')."""
+    numbers = numbers or _numbers
     out = []
     for r in LEARNERS.values():
         try:
@@ -371,7 +390,7 @@ def _replays(replay, strict: bool) -> list:
             if strict:
                 raise Unfair("rounding as stated makes the problem unworkable") from None
             continue
-        if math.isfinite(sum(_numbers(result))) or all(map(math.isfinite, _numbers(result))):  # (a finite sum: all are)
+        if math.isfinite(sum(numbers(result))) or all(map(math.isfinite, numbers(result))):  # (a finite sum: all are)
             out.append(result)
         elif strict:
             raise Unfair("rounding as stated makes a number overflow")
@@ -382,6 +401,11 @@ def _numbers(result: dict):
     """The numbers of a replay: {name: value} (an evaluate's answers) or {name: (data, grad)} (work's)."""
     values = result.values()
     return itertools.chain.from_iterable(values) if values and isinstance(next(iter(values)), tuple) else values
+
+
+def _both(values_grads: tuple[list[float], list[float]]):
+    """The numbers of a replay's (values, grads)."""
+    return itertools.chain(*values_grads)
 
 
 def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: float, evaluate, mistakes: list[str],
@@ -404,13 +428,15 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     """assess, with each replay of the draw worked out once."""
     learned = _replays(lambda r: evaluate(r, None), strict)
     tolerances = {name: tolerance_from(key, [abs(w[name] - key) for w in learned]) for name, key in keys.items()}
-    worked = _replays(lambda r: work(nodes, output_grad, r), strict)
+    worked = _replays(lambda r: _replayed(output_grad, r, None)[1:], strict, _both)  # (values, grads) of each
     node_tolerances = {}
-    for n, *learners in zip(nodes, *(w.values() for w in worked)):  # (a replay lists the nodes in order)
+    for i, n in enumerate(nodes):
         if not n.get("constant"):
             grad, worst = n["grad"], 0.0
-            for _, learner in learners:
-                worst = max(worst, abs(learner - grad))
+            for _, grads in worked:
+                error = abs(grads[i] - grad)
+                if error > worst:
+                    worst = error
             node_tolerances[n["name"]] = _tolerance(grad, worst)
     found: dict[str, list[dict]] = {name: [] for name in keys}
     for mistake in mistakes:
@@ -433,6 +459,14 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
             found[name].append({"name": mistake, "value": v, "why": why(mistake, name)})
     records = [{"name": name, "value": key, "tolerance": tolerances[name], "mistakes": found[name]} for name, key in answers]
     return records, node_tolerances
+
+
+def never_caught(value: float, key: float) -> bool:
+    """Is a mistake's `value` one that assess (strict) can't list as a caught mistake of the answer `key`, whatever
+    the tolerance? Unchanged (left out), or within MARGIN of the tightest tolerance (Unfair: the draw is refused).
+    A kind whose lesson needs that mistake caught may refuse such a draw before it is graded."""
+    gap = abs(value - key)
+    return gap <= MARGIN * FLOOR or gap <= UNCHANGED * max(1.0, abs(key))  # (every tolerance is at least FLOOR)
 
 
 def _among(v: float, found: list[dict], tolerance: float) -> bool:

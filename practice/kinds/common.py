@@ -29,6 +29,9 @@ class Draft:
     mistakes: list[str] = field(default_factory=list)  # catalogue names beyond the graph's own (no-update, ...)
     zero_ok: bool = False  # every asked answer may be 0 (a blocked relu is the lesson)
     lesson: object = None  # optional check(answers) -> bool: the problem tests this kind's own lesson
+    # optional hopeless(by_name, answers) -> bool, before grading: True only for a draw that grading or `lesson`
+    # is sure to refuse (a cheap test, so that exactly the same draws are kept).
+    hopeless: object = None
     places: int | None = None  # optional: the most decimals a node value may have, where a given rate (α, lr)
     #                            needs more than the difficulty allows (easy: 0, medium: 2)
 

@@ -81,7 +81,7 @@ def build_expression(rng, difficulty: str) -> Draft:
         p_unary={"easy": 0.2, "medium": 0.25, "hard": 0.2}[difficulty],
         must_unary=difficulty == "hard",
     )
-    asked = sorted(v.label for v in out.topo() if not v._prev and v.label)
+    asked = list(LEAF_NAMES[:n])  # every leaf reaches the output (random_graph), in name order
     return Draft(out, asked, "Run the whole backward pass by hand.")
 
 
@@ -90,7 +90,7 @@ def build_accumulate(rng, difficulty: str) -> Draft:
     out = random_graph(rng, difficulty, n, p_reuse=0.6, p_unary=0.15, must_unary=difficulty == "hard")
     if not _used_twice(out):
         raise Redraw()
-    asked = sorted(v.label for v in out.topo() if not v._prev and v.label)
+    asked = list(LEAF_NAMES[:n])
     return Draft(out, asked, "Some values feed more than one operation: their gradients add up (+=).", lesson=_overwrite_shows)
 
 
