@@ -100,9 +100,14 @@ def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty:
     for _, v in answers:
         if not abs(v) <= LIMIT:
             return False  # (also refuses inf and nan)
-    for n in nodes:
-        if not _short(n["grad"], difficulty, places):
-            return False
+    if difficulty == "hard":  # (_short at hard: at most LIMIT)
+        for n in nodes:
+            if not abs(n["grad"]) <= LIMIT:
+                return False
+    else:
+        for n in nodes:
+            if not _short(n["grad"], difficulty, places):
+                return False
     if not zero_ok and all(v == 0 for _, v in answers):
         return False
     return degenerate(nodes) is None

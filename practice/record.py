@@ -49,12 +49,16 @@ def name_nodes(order: list[Value]) -> dict[int, str]:
 def node_dicts(order: list[Value], names: dict[int, str], constants: set[int]) -> list[dict]:
     out = []
     for v in order:
-        node = {"name": names[id(v)], "op": v._op or None, "inputs": [*map(names.__getitem__, map(id, v._prev))]}
-        if v._op == "**":
-            k = v._exponent
-            node["exponent"] = int(k) if float(k).is_integer() else float(k)
-        if id(v) in constants:
-            node["constant"] = True
+        i, op = id(v), v._op
+        if not op:
+            node = {"name": names[i], "op": None, "inputs": []}
+            if i in constants:
+                node["constant"] = True
+        else:
+            node = {"name": names[i], "op": op, "inputs": [names[id(c)] for c in v._prev]}
+            if op == "**":
+                k = v._exponent
+                node["exponent"] = int(k) if float(k).is_integer() else float(k)
         node["data"] = v.data
         node["grad"] = v.grad
         out.append(node)
