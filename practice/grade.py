@@ -200,6 +200,24 @@ def work(nodes: list[dict], output_grad: float = 1.0, r=exact, mistake: str | No
     return found
 
 
+def worked_data(nodes: list[dict], r=exact) -> dict[str, float]:
+    """{name: data} as a learner who rounds with r finds them: work's forward pass alone."""
+    if _draw is None or _draw[0] is not nodes:
+        plan = _plan(nodes)
+        return dict(zip(plan.names, _forward_pass(plan, r, None)))
+    memo, key = _draw[1], ("data", r)
+    found = memo.get(key)
+    if found is None:
+        plan = memo.get("plan")
+        if plan is None:
+            plan = memo["plan"] = _plan(nodes)
+        values = memo.get(r)
+        if values is None:
+            values = memo[r] = _forward_pass(plan, r, None)
+        found = memo[key] = dict(zip(plan.names, values))
+    return found
+
+
 def _replayed(output_grad: float, r, mistake: str | None) -> tuple["_plan", list[float], list[float]]:
     """(plan, values, grads) of one replay of the draw being assessed (see `remembered`), worked out once:
     a mistake bends only the backward pass, so every mistake of one rounding shares its forward pass."""
