@@ -28,21 +28,21 @@ def problem_id(kind: str, difficulty: str, seed: int) -> str:
 
 def degenerate(nodes: list[dict]) -> str | None:
     """What makes a graph teach nothing where it stands (x/x, x − x, × 1, + 0, constants only), or None."""
-    by_name = {n["name"]: n for n in nodes}
+    constant = {n["name"]: n["data"] for n in nodes if n.get("constant")}
     for n in nodes:
         op = n["op"]
         if not op:
             continue
-        ins = [*map(by_name.__getitem__, n["inputs"])]
-        consts = [i["data"] for i in ins if i.get("constant")]
-        if len(consts) == len(ins):
+        inputs = n["inputs"]
+        consts = [constant[i] for i in inputs if i in constant] if constant else ()
+        if len(consts) == len(inputs):
             return f"{n['name']} is made of constants only"
-        if op in ("-", "/") and n["inputs"][0] == n["inputs"][1]:
+        if op in ("-", "/") and inputs[0] == inputs[1]:
             return f"{n['name']} takes one value from itself"
         if op == "*" and (1.0 in consts or -1.0 in consts or 0.0 in consts):
             return f"{n['name']} multiplies by {consts[0]:g}"
-        if op == "/" and ins[1].get("constant") and ins[1]["data"] in (1.0, -1.0):
-            return f"{n['name']} divides by {ins[1]['data']:g}"
+        if op == "/" and constant.get(inputs[1], 0.0) in (1.0, -1.0):
+            return f"{n['name']} divides by {constant[inputs[1]]:g}"
         if op in ("+", "-") and 0.0 in consts:
             return f"{n['name']} adds 0"
         if op == "**" and n["exponent"] in (0, 1):

@@ -247,7 +247,7 @@ class _plan:
             index[name] = i
             self.names.append(name)
             if op:
-                ins = tuple([index[x] for x in n["inputs"]])
+                ins = tuple(map(index.__getitem__, n["inputs"]))
                 self.steps.append((i, op, FORWARD.get(op), n.get("exponent"), ins, ins[0], ins[1] if len(ins) == 2 else i))
             else:
                 self.leaves.append((i, name, n["data"]))
@@ -380,8 +380,11 @@ def tolerance_from(key: float, errors: list[float]) -> float:
 
 
 def _tolerance(key: float, worst: float) -> float:
-    tightest = max(FLOOR, SAFETY * worst, 0.0001 * abs(key))
-    return _FLOOR_ROUNDED if tightest == FLOOR else _round_up_positive(tightest)  # (at least FLOOR > 0)
+    """max(FLOOR, SAFETY × worst, 0.0001 × |key|) rounded up (FLOOR's rounding worked out once)."""
+    spread, relative = SAFETY * worst, 0.0001 * abs(key)
+    if spread <= FLOOR and relative <= FLOOR:
+        return _FLOOR_ROUNDED
+    return _round_up_positive(spread if spread >= relative else relative)
 
 
 _FLOOR_ROUNDED = _round_up_positive(FLOOR)

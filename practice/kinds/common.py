@@ -1,5 +1,6 @@
 """What every problem kind shares: the draft it hands back, and number pickers per difficulty."""
 
+import functools
 from dataclasses import dataclass, field
 
 from engine import Value
@@ -41,12 +42,19 @@ STEPS = {"easy": 1.0, "medium": 0.5, "hard": 0.1}
 
 def pick_value(rng, difficulty: str, low: float = -4, high: float = 4, nonzero: bool = True) -> float:
     """A given number a person can work with: integers (easy), halves (medium), tenths (hard)."""
-    step = STEPS[difficulty]
-    lo, stop = round(low / step), round(high / step) + 1
+    lo, stop, values = _grid(difficulty, low, high)
     while True:
         k = rng.randrange(lo, stop)  # rng.randint(lo, hi), without its extra call
         if k or not nonzero:
-            return round(k * step, 4)
+            return values[k - lo]
+
+
+@functools.cache
+def _grid(difficulty: str, low: float, high: float) -> tuple[int, int, list[float]]:
+    """(lo, stop, values): pick_value draws k in range(lo, stop) and gives values[k − lo], k steps of the difficulty."""
+    step = STEPS[difficulty]
+    lo, stop = round(low / step), round(high / step) + 1
+    return lo, stop, [round(k * step, 4) for k in range(lo, stop)]
 
 
 def pick_upstream(rng, difficulty: str) -> float:
