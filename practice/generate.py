@@ -18,8 +18,20 @@ EXP_LIMIT = 200.0  # exp outputs a person can carry by hand (tanh through exp at
 
 def derive_seed(*parts) -> int:
     """A 63-bit seed from text parts; stable across processes and Python versions."""
-    text = ":".join(map(str, ("backprop-practice",) + parts))
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
+    return _seed_of(hashlib.sha256(":".join(map(str, ("backprop-practice",) + parts)).encode()))
+
+
+def derive_seeds(*parts, count: int):
+    """derive_seed(*parts, i) for i in range(count), hashing the common text once."""
+    common = hashlib.sha256(":".join(map(str, ("backprop-practice",) + parts + ("",))).encode())
+    for i in range(count):
+        h = common.copy()
+        h.update(str(i).encode())
+        yield _seed_of(h)
+
+
+def _seed_of(h) -> int:
+    return int.from_bytes(h.digest()[:8], "big") >> 1
 
 
 def problem_id(kind: str, difficulty: str, seed: int) -> str:
@@ -201,8 +213,7 @@ def iter_problems(entries, seed: int):
     """problem_set one problem at a time, for callers that stream."""
     for j, entry in enumerate(entries):
         index = entry.get("index", j)
-        for i in range(entry["count"]):
-            s = derive_seed(seed, index, entry["kind"], entry["difficulty"], i)
+        for s in derive_seeds(seed, index, entry["kind"], entry["difficulty"], count=entry["count"]):
             yield make_problem(entry["kind"], entry["difficulty"], s)
 
 

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from oracle import central_difference, evaluate, torch_pass
-from practice.generate import derive_seed, make_problem, problem_set
+from practice.generate import derive_seed, derive_seeds, make_problem, problem_set
 from practice.kinds import DIFFICULTIES, KINDS, TRAINING
 from practice.numbers import MINUS, has_places
 
@@ -165,6 +165,12 @@ def test_problem_i_depends_only_on_seed_entry_and_i():
     assert other != few
     ids = [p["id"] for p in more]
     assert len(set(ids)) == len(ids)
+
+
+def test_a_set_derives_each_problem_seed_as_derive_seed_does():
+    """problem_set hashes an entry's common text once (derive_seeds): the seeds are derive_seed's."""
+    for parts in [(2024, 3, "neuron", "hard"), ("a:b", 0, "local", "easy")]:
+        assert list(derive_seeds(*parts, count=30)) == [derive_seed(*parts, i) for i in range(30)]
 
 
 def test_ids_are_stable_text():

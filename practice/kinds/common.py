@@ -64,4 +64,4 @@ def pick_upstream(rng, difficulty: str) -> float:
 
 
 def leaves(names, rng, difficulty, **kw) -> list[Value]:
-    return [Value(pick_value(rng, difficulty, **kw), label=name) for name in names]
+    return [Value(pick_value(rng, difficulty, **kw), name) for name in names]
