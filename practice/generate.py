@@ -8,7 +8,7 @@ from engine import DomainError
 from . import grade
 from .errors import UserError
 from .kinds import KINDS, Draft, Redraw
-from .numbers import fmt, has_places
+from .numbers import all_have_places, fmt
 from .record import backward_nodes, leaves, listing, statements, worked_steps
 
 MAX_DRAWS = 2000
@@ -62,16 +62,16 @@ def degenerate(nodes: list[dict]) -> str | None:
     return None
 
 
-def _short(v: float, difficulty: str, places: int | None) -> bool:
-    """A number a person can carry at this difficulty: at most LIMIT (so not inf or nan), and at easy at most
-    100 with no decimals, at medium at most 2 decimals (or `places`)."""
-    if not abs(v) <= LIMIT:
-        return False
-    if difficulty == "easy":
-        return abs(v) <= 100 and has_places(v, places or 0)
-    if difficulty == "medium":
-        return has_places(v, places or 2)
-    return True
+def _all_short(xs: list[float], difficulty: str, places: int | None) -> bool:
+    """Every number one a person can carry at this difficulty: at most LIMIT (so not inf or nan), and at easy
+    at most 100 with no decimals, at medium at most 2 decimals (or `places`)."""
+    bound = 100 if difficulty == "easy" else LIMIT
+    for x in xs:
+        if not abs(x) <= bound:
+            return False
+    if difficulty == "hard":
+        return True
+    return all_have_places(xs, places or (0 if difficulty == "easy" else 2))
 
 
 def _in_range(op: str | None, data: float, x: float | None) -> bool:
@@ -91,13 +91,10 @@ def _in_range(op: str | None, data: float, x: float | None) -> bool:
 def _forward_acceptable(order: list, difficulty: str, places: int | None) -> bool:
     """What a draw's forward pass alone decides (every value short, every op in range), on the engine's graph:
     a draw refused here is refused before its backward pass and record are made; _acceptable tests the rest."""
+    if not _all_short([v.data for v in order], difficulty, places):
+        return False
     for v in order:
-        data = v.data
-        if not abs(data) <= LIMIT:  # (_short's first test, before its call)
-            return False
-        if difficulty != "hard" and not _short(data, difficulty, places):
-            return False
-        if v._op and v._op in _RANGED and not _in_range(v._op, data, v._prev[0].data):
+        if v._op in _RANGED and not _in_range(v._op, v.data, v._prev[0].data):
             return False
     return True
 
@@ -112,14 +109,8 @@ def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty:
     for _, v in answers:
         if not abs(v) <= LIMIT:
             return False  # (also refuses inf and nan)
-    if difficulty == "hard":  # (_short at hard: at most LIMIT)
-        for n in nodes:
-            if not abs(n["grad"]) <= LIMIT:
-                return False
-    else:
-        for n in nodes:
-            if not _short(n["grad"], difficulty, places):
-                return False
+    if not _all_short([n["grad"] for n in nodes], difficulty, places):
+        return False
     if not zero_ok and all(v == 0 for _, v in answers):
         return False
     return degenerate(nodes) is None
