@@ -177,3 +177,42 @@ def test_ids_are_stable_text():
     p = make_problem("neuron", "hard", 12345)
     assert p["id"] == "neuron-hard-0000000000003039"
     assert make_problem("neuron", "hard", 12345) == p
+
+
+@pytest.mark.parametrize("kind", ["step", "numeric"])
+def test_a_draw_refused_as_hopeless_is_one_grading_or_the_lesson_refuses(kind):
+    """Draft.hopeless refuses draws before they are graded; it must refuse only draws that grading (Unfair) or
+    the kind's lesson would refuse, or the problem sets would change."""
+    import random
+
+    from engine import DomainError
+    from practice import grade
+    from practice.errors import UserError
+    from practice.generate import _acceptable, _forward_acceptable, backward_nodes, grade_draft
+    from practice.kinds import Redraw
+
+    hopeless = 0
+    for difficulty in DIFFICULTIES:
+        rng = random.Random(f"hopeless-{kind}-{difficulty}")
+        for _ in range(400):
+            try:
+                draft = KINDS[kind](rng, difficulty)
+                order = draft.output.topo()
+                if not _forward_acceptable(order, difficulty, draft.places):
+                    continue
+                nodes = backward_nodes(draft.output, draft.output_grad, order)
+            except (Redraw, DomainError, UserError):  # refused before grading, as make_problem does
+                continue
+            by_name = {n["name"]: n for n in nodes}
+            answers = draft.finish(by_name)[0]
+            if not _acceptable(nodes, answers, difficulty, draft.zero_ok, draft.places):
+                continue
+            if not draft.hopeless(by_name, answers):
+                continue
+            hopeless += 1
+            try:
+                graded = grade_draft(draft, nodes, answers)
+            except grade.Unfair:
+                continue
+            assert not draft.lesson(graded), (difficulty, by_name)
+    assert hopeless >= 50  # the test saw the shortcut at work
