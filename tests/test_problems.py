@@ -216,3 +216,16 @@ def test_a_draw_refused_as_hopeless_is_one_grading_or_the_lesson_refuses(kind):
                 continue
             assert not draft.lesson(graded), (difficulty, by_name)
     assert hopeless >= 50  # the test saw the shortcut at work
+
+
+def test_below_a_billion_two_numbers_print_alike_exactly_when_they_round_alike():
+    """Shown.text decides `fmt(x) == fmt(value)` by `round(x, 4) == round(value, 4)` below 1e9 (no text made)."""
+    import random
+
+    from practice.numbers import fmt
+
+    rng = random.Random(4)
+    for _ in range(20000):
+        a = rng.choice([rng.uniform(-5, 5), rng.uniform(-1e8, 1e8), round(rng.uniform(-50, 50), 4)])
+        b = a + rng.choice([0.0, 1e-9, -1e-9, 4e-5, -4e-5, 6e-5, 1e-4, rng.uniform(-1e-3, 1e-3)])
+        assert (fmt(a) == fmt(b)) == (round(a, 4) == round(b, 4)), (a, b)
