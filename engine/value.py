@@ -1,6 +1,7 @@
 """A scalar that remembers how it was made, so gradients can flow back through it."""
 
 import math
+from math import isfinite
 
 
 class DomainError(ValueError):
@@ -14,15 +15,15 @@ def _leaf_backward():
 class Value:
     __slots__ = ("data", "grad", "label", "_backward", "_prev", "_op", "_exponent")
 
-    def __init__(self, data, label="", _children=(), _op=""):
-        self.data = float(data)
-        if not math.isfinite(self.data):  # never a silent inf or nan
+    def __init__(self, data, label="", _children=(), _op=""):  # (ops pass these by position: it is quicker)
+        self.data = data = float(data)
+        if not isfinite(data):  # never a silent inf or nan
             where = f"{_op}: the result" if _op else "a Value"
-            raise DomainError(f"{where} is not a finite number ({self.data})")
+            raise DomainError(f"{where} is not a finite number ({data})")
         self.grad = 0.0
         self.label = label
         self._backward = _leaf_backward
-        self._prev = tuple(_children)  # in order, repeats kept: a + a has (a, a)
+        self._prev = _children if type(_children) is tuple else tuple(_children)  # in order, repeats kept: a + a has (a, a)
         self._op = _op
         self._exponent = None  # only for **
 
@@ -35,8 +36,8 @@ class Value:
         return other if isinstance(other, Value) else Value(other)
 
     def __add__(self, other):
-        other = Value._lift(other)
-        out = Value(self.data + other.data, _children=(self, other), _op="+")
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, "", (self, other), "+")
 
         def _backward():
             self.grad += out.grad
@@ -45,8 +46,8 @@ class Value:
         return out
 
     def __sub__(self, other):
-        other = Value._lift(other)
-        out = Value(self.data - other.data, _children=(self, other), _op="-")
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data - other.data, "", (self, other), "-")
 
         def _backward():
             self.grad += out.grad
@@ -55,8 +56,8 @@ class Value:
         return out
 
     def __mul__(self, other):
-        other = Value._lift(other)
-        out = Value(self.data * other.data, _children=(self, other), _op="*")
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, "", (self, other), "*")
 
         def _backward():
             self.grad += other.data * out.grad
@@ -65,10 +66,10 @@ class Value:
         return out
 
     def __truediv__(self, other):
-        other = Value._lift(other)
+        other = other if isinstance(other, Value) else Value(other)
         if other.data == 0:
             raise DomainError(f"/: division by zero ({self.data:g} / 0)")
-        out = Value(self.data / other.data, _children=(self, other), _op="/")
+        out = Value(self.data / other.data, "", (self, other), "/")
 
         def _backward():
             self.grad += out.grad / other.data
@@ -90,7 +91,7 @@ class Value:
             y = x**k
         except OverflowError:
             raise DomainError(f"**: {x:g} ** {k:g} is too large for a float") from None
-        out = Value(y, _children=(self,), _op="**")
+        out = Value(y, "", (self,), "**")
         out._exponent = k
 
         def _backward():
@@ -100,7 +101,7 @@ class Value:
         return out
 
     def __neg__(self):
-        out = Value(-self.data, _children=(self,), _op="neg")
+        out = Value(-self.data, "", (self,), "neg")
 
         def _backward():
             self.grad += -out.grad
@@ -109,7 +110,7 @@ class Value:
 
     def tanh(self):
         t = math.tanh(self.data)
-        out = Value(t, _children=(self,), _op="tanh")
+        out = Value(t, "", (self,), "tanh")
 
         def _backward():
             self.grad += (1 - t**2) * out.grad
@@ -121,7 +122,7 @@ class Value:
             e = math.exp(self.data)
         except OverflowError:
             raise DomainError(f"exp: exp({self.data:g}) is too large for a float") from None
-        out = Value(e, _children=(self,), _op="exp")
+        out = Value(e, "", (self,), "exp")
 
         def _backward():
             self.grad += e * out.grad
@@ -129,7 +130,7 @@ class Value:
         return out
 
     def relu(self):
-        out = Value(max(self.data, 0.0), _children=(self,), _op="relu")
+        out = Value(max(self.data, 0.0), "", (self,), "relu")
 
         def _backward():
             self.grad += (1.0 if self.data > 0 else 0.0) * out.grad
@@ -139,7 +140,7 @@ class Value:
     def log(self):
         if self.data <= 0:
             raise DomainError(f"log: input must be positive, got {self.data:g}")
-        out = Value(math.log(self.data), _children=(self,), _op="log")
+        out = Value(math.log(self.data), "", (self,), "log")
 
         def _backward():
             self.grad += out.grad / self.data
@@ -149,7 +150,7 @@ class Value:
     def sigmoid(self):
         x = self.data
         s = 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
-        out = Value(s, _children=(self,), _op="sigmoid")
+        out = Value(s, "", (self,), "sigmoid")
 
         def _backward():
             self.grad += s * (1 - s) * out.grad

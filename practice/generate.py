@@ -8,7 +8,7 @@ from engine import DomainError
 from . import grade
 from .errors import UserError
 from .kinds import KINDS, Draft, Redraw
-from .numbers import fmt, has_places
+from .numbers import all_have_places, fmt
 from .record import backward_nodes, leaves, listing, statements, worked_steps
 
 MAX_DRAWS = 2000
@@ -18,8 +18,20 @@ EXP_LIMIT = 200.0  # exp outputs a person can carry by hand (tanh through exp at
 
 def derive_seed(*parts) -> int:
     """A 63-bit seed from text parts; stable across processes and Python versions."""
-    text = ":".join(map(str, ("backprop-practice",) + parts))
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
+    return _seed_of(hashlib.sha256(":".join(map(str, ("backprop-practice",) + parts)).encode()))
+
+
+def derive_seeds(*parts, count: int):
+    """derive_seed(*parts, i) for i in range(count), hashing the common text once."""
+    common = hashlib.sha256(":".join(map(str, ("backprop-practice",) + parts + ("",))).encode())
+    for i in range(count):
+        h = common.copy()
+        h.update(str(i).encode())
+        yield _seed_of(h)
+
+
+def _seed_of(h) -> int:
+    return int.from_bytes(h.digest()[:8], "big") >> 1
 
 
 def problem_id(kind: str, difficulty: str, seed: int) -> str:
@@ -28,21 +40,21 @@ def problem_id(kind: str, difficulty: str, seed: int) -> str:
 
 def degenerate(nodes: list[dict]) -> str | None:
     """What makes a graph teach nothing where it stands (x/x, x − x, × 1, + 0, constants only), or None."""
-    by_name = {n["name"]: n for n in nodes}
+    constant = {n["name"]: n["data"] for n in nodes if n.get("constant")}
     for n in nodes:
         op = n["op"]
         if not op:
             continue
-        ins = [*map(by_name.__getitem__, n["inputs"])]
-        consts = [i["data"] for i in ins if i.get("constant")]
-        if len(consts) == len(ins):
+        inputs = n["inputs"]
+        consts = [constant[i] for i in inputs if i in constant] if constant else ()
+        if len(consts) == len(inputs):
             return f"{n['name']} is made of constants only"
-        if op in ("-", "/") and n["inputs"][0] == n["inputs"][1]:
+        if op in ("-", "/") and inputs[0] == inputs[1]:
             return f"{n['name']} takes one value from itself"
         if op == "*" and (1.0 in consts or -1.0 in consts or 0.0 in consts):
             return f"{n['name']} multiplies by {consts[0]:g}"
-        if op == "/" and ins[1].get("constant") and ins[1]["data"] in (1.0, -1.0):
-            return f"{n['name']} divides by {ins[1]['data']:g}"
+        if op == "/" and constant.get(inputs[1], 0.0) in (1.0, -1.0):
+            return f"{n['name']} divides by {constant[inputs[1]]:g}"
         if op in ("+", "-") and 0.0 in consts:
             return f"{n['name']} adds 0"
         if op == "**" and n["exponent"] in (0, 1):
@@ -50,16 +62,16 @@ def degenerate(nodes: list[dict]) -> str | None:
     return None
 
 
-def _short(v: float, difficulty: str, places: int | None) -> bool:
-    """A number a person can carry at this difficulty: at most LIMIT (so not inf or nan), and at easy at most
-    100 with no decimals, at medium at most 2 decimals (or `places`)."""
-    if not abs(v) <= LIMIT:
-        return False
-    if difficulty == "easy":
-        return abs(v) <= 100 and has_places(v, places or 0)
-    if difficulty == "medium":
-        return has_places(v, places or 2)
-    return True
+def _all_short(xs: list[float], difficulty: str, places: int | None) -> bool:
+    """Every number one a person can carry at this difficulty: at most LIMIT (so not inf or nan), and at easy
+    at most 100 with no decimals, at medium at most 2 decimals (or `places`)."""
+    bound = 100 if difficulty == "easy" else LIMIT
+    for x in xs:
+        if not abs(x) <= bound:
+            return False
+    if difficulty == "hard":
+        return True
+    return all_have_places(xs, places or (0 if difficulty == "easy" else 2))
 
 
 def _in_range(op: str | None, data: float, x: float | None) -> bool:
@@ -79,13 +91,10 @@ def _in_range(op: str | None, data: float, x: float | None) -> bool:
 def _forward_acceptable(order: list, difficulty: str, places: int | None) -> bool:
     """What a draw's forward pass alone decides (every value short, every op in range), on the engine's graph:
     a draw refused here is refused before its backward pass and record are made; _acceptable tests the rest."""
+    if not _all_short([v.data for v in order], difficulty, places):
+        return False
     for v in order:
-        data = v.data
-        if not abs(data) <= LIMIT:  # (_short's first test, before its call)
-            return False
-        if difficulty != "hard" and not _short(data, difficulty, places):
-            return False
-        if v._op and v._op in _RANGED and not _in_range(v._op, data, v._prev[0].data):
+        if v._op in _RANGED and not _in_range(v._op, v.data, v._prev[0].data):
             return False
     return True
 
@@ -100,9 +109,8 @@ def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty:
     for _, v in answers:
         if not abs(v) <= LIMIT:
             return False  # (also refuses inf and nan)
-    for n in nodes:
-        if not _short(n["grad"], difficulty, places):
-            return False
+    if not _all_short([n["grad"] for n in nodes], difficulty, places):
+        return False
     if not zero_ok and all(v == 0 for _, v in answers):
         return False
     return degenerate(nodes) is None
@@ -163,6 +171,8 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
             asked_text = listing([f"{name}.grad" for name in draft.asked])
         if not _acceptable(nodes, answers, difficulty, draft.zero_ok, draft.places):
             continue
+        if draft.hopeless and draft.hopeless(by_name, answers):
+            continue
         try:
             graded = grade_draft(draft, nodes, answers)
         except grade.Unfair:
@@ -194,8 +204,7 @@ def iter_problems(entries, seed: int):
     """problem_set one problem at a time, for callers that stream."""
     for j, entry in enumerate(entries):
         index = entry.get("index", j)
-        for i in range(entry["count"]):
-            s = derive_seed(seed, index, entry["kind"], entry["difficulty"], i)
+        for s in derive_seeds(seed, index, entry["kind"], entry["difficulty"], count=entry["count"]):
             yield make_problem(entry["kind"], entry["difficulty"], s)
 
 

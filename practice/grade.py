@@ -188,19 +188,50 @@ def work(nodes: list[dict], output_grad: float = 1.0, r=exact, mistake: str | No
     """{name: (data, grad)} as a learner finds them: the given leaves (or `data`'s values for them), every
     intermediate rounded with r, and the backward pass bent by one graph mistake (or none). Inputs that
     appear twice get two contributions, as in the engine."""
-    memo = _draw[1] if _draw is not None and _draw[0] is nodes and data is None else None
-    if memo is None:
+    if data is not None or _draw is None or _draw[0] is not nodes:
         plan = _plan(nodes)
-        return plan.answer(_backward_pass(plan, _forward_pass(plan, r, data), output_grad, r, mistake))
-    key = (output_grad, r, mistake)
-    if key not in memo:
+        values = _forward_pass(plan, r, data)
+        return plan.answer(values, _backward_pass(plan, values, output_grad, r, mistake))
+    memo, key = _draw[1], ("work", output_grad, r, mistake)
+    found = memo.get(key)
+    if found is None:
+        plan, values, grads = _replayed(output_grad, r, mistake)
+        found = memo[key] = plan.answer(values, grads)
+    return found
+
+
+def worked_data(nodes: list[dict], r=exact) -> dict[str, float]:
+    """{name: data} as a learner who rounds with r finds them: work's forward pass alone."""
+    if _draw is None or _draw[0] is not nodes:
+        plan = _plan(nodes)
+        return dict(zip(plan.names, _forward_pass(plan, r, None)))
+    memo, key = _draw[1], ("data", r)
+    found = memo.get(key)
+    if found is None:
         plan = memo.get("plan")
         if plan is None:
             plan = memo["plan"] = _plan(nodes)
-        if r not in memo:  # a mistake bends only the backward pass: one forward pass per rounding
-            memo[r] = _forward_pass(plan, r, None)
-        memo[key] = plan.answer(_backward_pass(plan, memo[r], output_grad, r, mistake))
-    return memo[key]
+        values = memo.get(r)
+        if values is None:
+            values = memo[r] = _forward_pass(plan, r, None)
+        found = memo[key] = dict(zip(plan.names, values))
+    return found
+
+
+def _replayed(output_grad: float, r, mistake: str | None) -> tuple["_plan", list[float], list[float]]:
+    """(plan, values, grads) of one replay of the draw being assessed (see `remembered`), worked out once:
+    a mistake bends only the backward pass, so every mistake of one rounding shares its forward pass."""
+    memo, key = _draw[1], (output_grad, r, mistake)
+    found = memo.get(key)
+    if found is None:
+        plan = memo.get("plan")
+        if plan is None:
+            plan = memo["plan"] = _plan(_draw[0])
+        values = memo.get(r)
+        if values is None:
+            values = memo[r] = _forward_pass(plan, r, None)
+        found = memo[key] = (plan, values, _backward_pass(plan, values, output_grad, r, mistake))
+    return found
 
 
 class _plan:
@@ -209,25 +240,36 @@ class _plan:
     takes (a binary op's two inputs, a unary op's input and node i itself)."""
 
     def __init__(self, nodes: list[dict]):
-        index = {n["name"]: i for i, n in enumerate(nodes)}
-        self.names = [n["name"] for n in nodes]
-        self.leaves = [(i, n["name"], n["data"]) for i, n in enumerate(nodes) if not n["op"]]
-        self.steps = []
-        for i, n in enumerate(nodes):
-            if n["op"]:
+        self.index = index = {}
+        self.names, self.leaves, self.steps, self.asked = [], [], [], {}
+        for i, n in enumerate(nodes):  # (in topological order: a node's inputs are indexed before it)
+            name, op = n["name"], n["op"]
+            index[name] = i
+            self.names.append(name)
+            if op:
                 ins = tuple(map(index.__getitem__, n["inputs"]))
-                y = ins[1] if len(ins) == 2 else i
-                self.steps.append((i, n["op"], FORWARD.get(n["op"]), n.get("exponent"), ins, ins[0], y))
+                self.steps.append((i, op, FORWARD.get(op), n.get("exponent"), ins, ins[0], ins[1] if len(ins) == 2 else i))
+            else:
+                self.leaves.append((i, name, n["data"]))
+        self.steps.reverse()  # (the backward pass's order)
 
-    def answer(self, values_grads: tuple[list[float], list[float]]) -> dict[str, tuple[float, float]]:
-        return dict(zip(self.names, zip(*values_grads)))
+    def grads_asked(self, asked: list[str]) -> list[tuple[str, int]]:
+        """(answer name, node index) of each asked grad, worked out once per list."""
+        key = tuple(asked)
+        found = self.asked.get(key)
+        if found is None:
+            found = self.asked[key] = [(f"{name}.grad", self.index[name]) for name in asked]
+        return found
+
+    def answer(self, values: list[float], grads: list[float]) -> dict[str, tuple[float, float]]:
+        return dict(zip(self.names, zip(values, grads)))
 
 
 def _forward_pass(plan: _plan, r, data: dict[str, float] | None) -> list[float]:
     values = [0.0] * len(plan.names)
     for i, name, given in plan.leaves:
         values[i] = float(data.get(name, given) if data else given)
-    for i, op, f, k, ins, x, y in plan.steps:
+    for i, op, f, k, ins, x, y in reversed(plan.steps):
         if op == "**":
             v = values[x] ** k
         elif len(ins) == 2:
@@ -238,20 +280,20 @@ def _forward_pass(plan: _plan, r, data: dict[str, float] | None) -> list[float]:
     return values
 
 
-def _backward_pass(plan: _plan, values: list[float], output_grad: float, r,
-                   mistake: str | None) -> tuple[list[float], list[float]]:
+def _backward_pass(plan: _plan, values: list[float], output_grad: float, r, mistake: str | None) -> list[float]:
     grads = [0.0] * len(values)
     grads[-1] = 1.0 if mistake == "upstream-forgotten" else float(output_grad)
     overwrite = mistake == "overwrite"
-    for i, op, _, k, ins, x, y in reversed(plan.steps):
+    rounded = r is not exact
+    for i, op, _, k, ins, x, y in plan.steps:
         g = grads[i]
         for j, local in zip(ins, _local(op, k, values[x], values[y], r, mistake)):
-            if r is exact:  # (the same numbers, without a call per number)
+            if rounded:
+                contribution = r(local * g)
+                grads[j] = contribution if overwrite else r(grads[j] + contribution)
+            else:  # (the same numbers, without a call per number)
                 grads[j] = local * g if overwrite else grads[j] + local * g
-                continue
-            contribution = r(local * g)
-            grads[j] = contribution if overwrite else r(grads[j] + contribution)
-    return values, grads
+    return grads
 
 
 # While one draw is assessed: (its nodes, {(output_grad, r, mistake): replay, r: forward pass}); see `remembered`.
@@ -297,8 +339,11 @@ def _graph_mistakes_about() -> tuple[tuple[str, str], ...]:
 
 
 def graph_answers(nodes: list[dict], asked: list[str], output_grad: float, r=exact, mistake=None) -> dict[str, float]:
-    worked = work(nodes, output_grad, r, mistake)
-    return {f"{name}.grad": worked[name][1] for name in asked}
+    if _draw is None or _draw[0] is not nodes:
+        worked = work(nodes, output_grad, r, mistake)
+        return {f"{name}.grad": worked[name][1] for name in asked}
+    plan, _, grads = _replayed(output_grad, r, mistake)  # (work's numbers, without its dict)
+    return {answer: grads[i] for answer, i in plan.grads_asked(asked)}
 
 
 # ---------------------------------------------------------------- assessing a draw
@@ -335,8 +380,11 @@ def tolerance_from(key: float, errors: list[float]) -> float:
 
 
 def _tolerance(key: float, worst: float) -> float:
-    tightest = max(FLOOR, SAFETY * worst, 0.0001 * abs(key))
-    return _FLOOR_ROUNDED if tightest == FLOOR else _round_up_positive(tightest)  # (at least FLOOR > 0)
+    """max(FLOOR, SAFETY × worst, 0.0001 × |key|) rounded up (FLOOR's rounding worked out once)."""
+    spread, relative = SAFETY * worst, 0.0001 * abs(key)
+    if spread <= FLOOR and relative <= FLOOR:
+        return _FLOOR_ROUNDED
+    return _round_up_positive(spread if spread >= relative else relative)
 
 
 _FLOOR_ROUNDED = _round_up_positive(FLOOR)
@@ -359,10 +407,11 @@ def check_hand_work(nodes: list[dict]) -> None:
                     raise Unfair(f"a contribution of {n['name']} is too small to round")
 
 
-def _replays(replay, strict: bool) -> list:
+def _replays(replay, strict: bool, numbers=None) -> list:
     """What each rounding learner gets. A learner whose rounding makes a number 0 and then divides by it
     can't work the problem: a generated problem is redrawn; a learner's own program (not strict) is graded
-    from the learners who can, or from the key alone."""
+    from the learners who can, or from the key alone. `numbers(result)`: the numbers of a result (_numbers')."""
+    numbers = numbers or _numbers
     out = []
     for r in LEARNERS.values():
         try:
@@ -371,7 +420,7 @@ def _replays(replay, strict: bool) -> list:
             if strict:
                 raise Unfair("rounding as stated makes the problem unworkable") from None
             continue
-        if math.isfinite(sum(_numbers(result))) or all(map(math.isfinite, _numbers(result))):  # (a finite sum: all are)
+        if math.isfinite(sum(numbers(result))) or all(map(math.isfinite, numbers(result))):  # (a finite sum: all are)
             out.append(result)
         elif strict:
             raise Unfair("rounding as stated makes a number overflow")
@@ -382,6 +431,11 @@ def _numbers(result: dict):
     """The numbers of a replay: {name: value} (an evaluate's answers) or {name: (data, grad)} (work's)."""
     values = result.values()
     return itertools.chain.from_iterable(values) if values and isinstance(next(iter(values)), tuple) else values
+
+
+def _both(values_grads: tuple[list[float], list[float]]):
+    """The numbers of a replay's (values, grads)."""
+    return itertools.chain(*values_grads)
 
 
 def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: float, evaluate, mistakes: list[str],
@@ -396,23 +450,31 @@ def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: flo
     keys = dict(answers)
     if strict and not all(map(hand_sized, keys.values())):
         raise Unfair("an answer is too small to round")
-    with remembered(nodes):
+    global _draw
+    outer, _draw = _draw, (nodes, {})  # (remembered(nodes), without a context manager's cost)
+    try:
         return _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict)
+    finally:
+        _draw = outer
 
 
 def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     """assess, with each replay of the draw worked out once."""
     learned = _replays(lambda r: evaluate(r, None), strict)
     tolerances = {name: tolerance_from(key, [abs(w[name] - key) for w in learned]) for name, key in keys.items()}
-    worked = _replays(lambda r: work(nodes, output_grad, r), strict)
+    worked = _replays(lambda r: _replayed(output_grad, r, None)[1:], strict, _both)  # (values, grads) of each
     node_tolerances = {}
-    for n, *learners in zip(nodes, *(w.values() for w in worked)):  # (a replay lists the nodes in order)
+    for i, n in enumerate(nodes):
         if not n.get("constant"):
             grad, worst = n["grad"], 0.0
-            for _, learner in learners:
-                worst = max(worst, abs(learner - grad))
+            for _, grads in worked:
+                error = abs(grads[i] - grad)
+                if error > worst:
+                    worst = error
             node_tolerances[n["name"]] = _tolerance(grad, worst)
     found: dict[str, list[dict]] = {name: [] for name in keys}
+    # each answer's (name, key, the largest change that is no change, the closest a caught mistake may land)
+    bounds = [(name, key, UNCHANGED * max(1.0, abs(key)), MARGIN * tolerances[name]) for name, key in keys.items()]
     for mistake in mistakes:
         try:
             values = evaluate(exact, mistake)
@@ -420,11 +482,14 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
             continue
         if values is None:
             continue
-        for name, key in keys.items():
+        for name, key, unchanged, closest in bounds:
             v = values.get(name)
-            if v is None or not math.isfinite(v) or abs(v - key) <= UNCHANGED * max(1.0, abs(key)):
+            if v is None or not math.isfinite(v):
                 continue
-            if abs(v - key) <= MARGIN * tolerances[name]:
+            gap = abs(v - key)
+            if gap <= unchanged:
+                continue
+            if gap <= closest:
                 if strict:
                     raise Unfair(f"{mistake} gives {name} = {v}, too close to {key}")
                 continue
@@ -433,6 +498,14 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
             found[name].append({"name": mistake, "value": v, "why": why(mistake, name)})
     records = [{"name": name, "value": key, "tolerance": tolerances[name], "mistakes": found[name]} for name, key in answers]
     return records, node_tolerances
+
+
+def never_caught(value: float, key: float) -> bool:
+    """Is a mistake's `value` one that assess (strict) can't list as a caught mistake of the answer `key`, whatever
+    the tolerance? Unchanged (left out), or within MARGIN of the tightest tolerance (Unfair: the draw is refused).
+    A kind whose lesson needs that mistake caught may refuse such a draw before it is graded."""
+    gap = abs(value - key)
+    return gap <= MARGIN * FLOOR or gap <= UNCHANGED * max(1.0, abs(key))  # (every tolerance is at least FLOOR)
 
 
 def _among(v: float, found: list[dict], tolerance: float) -> bool:

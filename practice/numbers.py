@@ -27,7 +27,20 @@ def fmt_operand(x: float, places: int = 4) -> str:
     return f"({text})" if text.startswith(MINUS) else text
 
 
+_SCALES = [10**places for places in range(16)]  # (x * 10**places, without the power)
+
+
 def has_places(x: float, places: int) -> bool:
     """True when x is (up to float noise) a decimal with at most `places` places."""
-    scaled = x * 10**places
+    scaled = x * (_SCALES[places] if 0 <= places < 16 else 10**places)
     return math.isfinite(scaled) and abs(scaled - round(scaled)) < 1e-6
+
+
+def all_have_places(xs, places: int) -> bool:
+    """has_places for every x of xs, in one call."""
+    scale = _SCALES[places] if 0 <= places < 16 else 10**places
+    for x in xs:
+        scaled = x * scale
+        if not (math.isfinite(scaled) and abs(scaled - round(scaled)) < 1e-6):
+            return False
+    return True

@@ -1,6 +1,7 @@
 """Turn a learner's small program into an engine graph, with Python's `ast` and a whitelist (never eval)."""
 
 import ast
+import functools
 import math
 import re
 import sys
@@ -153,6 +154,17 @@ def parse_values(pairs) -> dict[str, float]:
 
 def build(program: str, values: dict[str, float]) -> Value:
     """Build the graph of `program` (statements separated by ';' or new lines; the last is the output)."""
+    tree = parse(program)
+    with _deep_enough():
+        try:
+            return _build_tree(tree, values)
+        except RecursionError:
+            raise UserError("the program is nested too deeply; split it into statements such as e = a*b; L = e + c") from None
+
+
+@functools.lru_cache(maxsize=1 << 10)  # a kind builds the same few programs over and over; the tree is only read
+def parse(program: str) -> ast.Module:
+    """The syntax tree of `program`, or a UserError saying what is wrong with its text."""
     if len(program) > MAX_PROGRAM_CHARS:
         raise UserError(f"the program is too long: at most {MAX_PROGRAM_CHARS:,} characters")
     text = "\n".join(line.strip() for line in typography(program).replace(";", "\n").splitlines()).strip()
@@ -164,7 +176,7 @@ def build(program: str, values: dict[str, float]) -> Value:
             f"the program has the character {odd!r} (U+{ord(odd):04X}); use names, numbers, + - * / ** and ( )"
         )
     try:
-        tree = ast.parse(text, mode="exec")
+        return ast.parse(text, mode="exec")
     except SyntaxError as exc:
         if "digits" in str(exc.msg):  # Python's limit on the length of an integer literal
             raise UserError(f"a number in the program has too many digits (statement {exc.lineno})") from None
@@ -173,11 +185,6 @@ def build(program: str, values: dict[str, float]) -> Value:
         raise UserError(f"the program cannot be read: {short(str(exc), 100)}") from None
     except (RecursionError, MemoryError):
         raise UserError("the program is nested too deeply; split it into statements such as e = a*b; L = e + c") from None
-    with _deep_enough():
-        try:
-            return _build_tree(tree, values)
-        except RecursionError:
-            raise UserError("the program is nested too deeply; split it into statements such as e = a*b; L = e + c") from None
 
 
 def _build_tree(tree: ast.Module, values: dict[str, float]) -> Value:

@@ -49,12 +49,16 @@ def name_nodes(order: list[Value]) -> dict[int, str]:
 def node_dicts(order: list[Value], names: dict[int, str], constants: set[int]) -> list[dict]:
     out = []
     for v in order:
-        node = {"name": names[id(v)], "op": v._op or None, "inputs": [*map(names.__getitem__, map(id, v._prev))]}
-        if v._op == "**":
-            k = v._exponent
-            node["exponent"] = int(k) if float(k).is_integer() else float(k)
-        if id(v) in constants:
-            node["constant"] = True
+        i, op = id(v), v._op
+        if not op:
+            node = {"name": names[i], "op": None, "inputs": []}
+            if i in constants:
+                node["constant"] = True
+        else:
+            node = {"name": names[i], "op": op, "inputs": [*map(names.__getitem__, map(id, v._prev))]}
+            if op == "**":
+                k = v._exponent
+                node["exponent"] = int(k) if float(k).is_integer() else float(k)
         node["data"] = v.data
         node["grad"] = v.grad
         out.append(node)
@@ -90,7 +94,9 @@ class Shown:
         self.template, self.operands, self.combine, self.value, self.places = template, operands, combine, value, places
 
     def text(self) -> str:
-        target = fmt(self.value)
+        value = self.value
+        target, rounded = fmt(value), round(value, 4)
+        plain = abs(rounded) < 1e9  # (below that, fmt(x) == target exactly when round(x, 4) == rounded)
         for places in range(self.places, 11):
             shown, read, vanished = [], [], False
             for x in self.operands:
@@ -102,8 +108,8 @@ class Shown:
                 continue
             try:
                 result = self.combine(*read)
-                if result == self.value or fmt(result) == target:  # (equal numbers print alike)
-                    break
+                if result == value or (round(result, 4) == rounded if plain else fmt(result) == target):
+                    break  # (equal numbers print alike)
             except (ZeroDivisionError, OverflowError, ValueError):
                 continue
         return self.template.format(*shown)

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from oracle import central_difference, evaluate, torch_pass
-from practice.generate import derive_seed, make_problem, problem_set
+from practice.generate import derive_seed, derive_seeds, make_problem, problem_set
 from practice.kinds import DIFFICULTIES, KINDS, TRAINING
 from practice.numbers import MINUS, has_places
 
@@ -167,7 +167,65 @@ def test_problem_i_depends_only_on_seed_entry_and_i():
     assert len(set(ids)) == len(ids)
 
 
+def test_a_set_derives_each_problem_seed_as_derive_seed_does():
+    """problem_set hashes an entry's common text once (derive_seeds): the seeds are derive_seed's."""
+    for parts in [(2024, 3, "neuron", "hard"), ("a:b", 0, "local", "easy")]:
+        assert list(derive_seeds(*parts, count=30)) == [derive_seed(*parts, i) for i in range(30)]
+
+
 def test_ids_are_stable_text():
     p = make_problem("neuron", "hard", 12345)
     assert p["id"] == "neuron-hard-0000000000003039"
     assert make_problem("neuron", "hard", 12345) == p
+
+
+@pytest.mark.parametrize("kind", ["step", "numeric"])
+def test_a_draw_refused_as_hopeless_is_one_grading_or_the_lesson_refuses(kind):
+    """Draft.hopeless refuses draws before they are graded; it must refuse only draws that grading (Unfair) or
+    the kind's lesson would refuse, or the problem sets would change."""
+    import random
+
+    from engine import DomainError
+    from practice import grade
+    from practice.errors import UserError
+    from practice.generate import _acceptable, _forward_acceptable, backward_nodes, grade_draft
+    from practice.kinds import Redraw
+
+    hopeless = 0
+    for difficulty in DIFFICULTIES:
+        rng = random.Random(f"hopeless-{kind}-{difficulty}")
+        for _ in range(400):
+            try:
+                draft = KINDS[kind](rng, difficulty)
+                order = draft.output.topo()
+                if not _forward_acceptable(order, difficulty, draft.places):
+                    continue
+                nodes = backward_nodes(draft.output, draft.output_grad, order)
+            except (Redraw, DomainError, UserError):  # refused before grading, as make_problem does
+                continue
+            by_name = {n["name"]: n for n in nodes}
+            answers = draft.finish(by_name)[0]
+            if not _acceptable(nodes, answers, difficulty, draft.zero_ok, draft.places):
+                continue
+            if not draft.hopeless(by_name, answers):
+                continue
+            hopeless += 1
+            try:
+                graded = grade_draft(draft, nodes, answers)
+            except grade.Unfair:
+                continue
+            assert not draft.lesson(graded), (difficulty, by_name)
+    assert hopeless >= 50  # the test saw the shortcut at work
+
+
+def test_below_a_billion_two_numbers_print_alike_exactly_when_they_round_alike():
+    """Shown.text decides `fmt(x) == fmt(value)` by `round(x, 4) == round(value, 4)` below 1e9 (no text made)."""
+    import random
+
+    from practice.numbers import fmt
+
+    rng = random.Random(4)
+    for _ in range(20000):
+        a = rng.choice([rng.uniform(-5, 5), rng.uniform(-1e8, 1e8), round(rng.uniform(-50, 50), 4)])
+        b = a + rng.choice([0.0, 1e-9, -1e-9, 4e-5, -4e-5, 6e-5, 1e-4, rng.uniform(-1e-3, 1e-3)])
+        assert (fmt(a) == fmt(b)) == (round(a, 4) == round(b, 4)), (a, b)

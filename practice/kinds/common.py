@@ -1,5 +1,6 @@
 """What every problem kind shares: the draft it hands back, and number pickers per difficulty."""
 
+import functools
 from dataclasses import dataclass, field
 
 from engine import Value
@@ -29,6 +30,9 @@ class Draft:
     mistakes: list[str] = field(default_factory=list)  # catalogue names beyond the graph's own (no-update, ...)
     zero_ok: bool = False  # every asked answer may be 0 (a blocked relu is the lesson)
     lesson: object = None  # optional check(answers) -> bool: the problem tests this kind's own lesson
+    # optional hopeless(by_name, answers) -> bool, before grading: True only for a draw that grading or `lesson`
+    # is sure to refuse (a cheap test, so that exactly the same draws are kept).
+    hopeless: object = None
     places: int | None = None  # optional: the most decimals a node value may have, where a given rate (α, lr)
     #                            needs more than the difficulty allows (easy: 0, medium: 2)
 
@@ -38,12 +42,19 @@ STEPS = {"easy": 1.0, "medium": 0.5, "hard": 0.1}
 
 def pick_value(rng, difficulty: str, low: float = -4, high: float = 4, nonzero: bool = True) -> float:
     """A given number a person can work with: integers (easy), halves (medium), tenths (hard)."""
-    step = STEPS[difficulty]
-    lo, stop = round(low / step), round(high / step) + 1
+    lo, stop, values = _grid(difficulty, low, high)
     while True:
         k = rng.randrange(lo, stop)  # rng.randint(lo, hi), without its extra call
         if k or not nonzero:
-            return round(k * step, 4)
+            return values[k - lo]
+
+
+@functools.cache
+def _grid(difficulty: str, low: float, high: float) -> tuple[int, int, list[float]]:
+    """(lo, stop, values): pick_value draws k in range(lo, stop) and gives values[k − lo], k steps of the difficulty."""
+    step = STEPS[difficulty]
+    lo, stop = round(low / step), round(high / step) + 1
+    return lo, stop, [round(k * step, 4) for k in range(lo, stop)]
 
 
 def pick_upstream(rng, difficulty: str) -> float:
@@ -53,4 +64,4 @@ def pick_upstream(rng, difficulty: str) -> float:
 
 
 def leaves(names, rng, difficulty, **kw) -> list[Value]:
-    return [Value(pick_value(rng, difficulty, **kw), label=name) for name in names]
+    return [Value(pick_value(rng, difficulty, **kw), name) for name in names]

@@ -26,6 +26,12 @@ def apply(op: str, x: Value, y: Value | None, rng, difficulty: str) -> Value:
     return getattr(x, op)()
 
 
+def two_of(rng, n: int) -> tuple[int, int]:
+    """rng.sample(range(n), 2) for n <= 21, drawing the same numbers (sample's pool method) without its overhead."""
+    i, j = rng.randrange(n), rng.randrange(n - 1)
+    return i, (n - 1 if j == i else j)
+
+
 def random_graph(rng, difficulty: str, n_leaves: int, p_reuse: float, p_unary: float, must_unary: bool) -> Value:
     """Combine leaves until one output is left; every leaf reaches the output."""
     made = leaves(LEAF_NAMES[:n_leaves], rng, difficulty, low=-4, high=4)
@@ -41,7 +47,7 @@ def random_graph(rng, difficulty: str, n_leaves: int, p_reuse: float, p_unary: f
             new = apply(op, open_[i], None, rng, difficulty)
             unary_count += 1
         else:
-            i, j = rng.sample(range(len(open_)), 2)
+            i, j = two_of(rng, len(open_))
             x, y = open_[i], open_[j]
             reuse = rng.random() < p_reuse and len(made) - n_leaves < n_leaves + 1  # keeps graphs small
             if reuse:
@@ -75,7 +81,7 @@ def build_expression(rng, difficulty: str) -> Draft:
         p_unary={"easy": 0.2, "medium": 0.25, "hard": 0.2}[difficulty],
         must_unary=difficulty == "hard",
     )
-    asked = sorted(v.label for v in out.topo() if not v._prev and v.label)
+    asked = list(LEAF_NAMES[:n])  # every leaf reaches the output (random_graph), in name order
     return Draft(out, asked, "Run the whole backward pass by hand.")
 
 
@@ -84,7 +90,7 @@ def build_accumulate(rng, difficulty: str) -> Draft:
     out = random_graph(rng, difficulty, n, p_reuse=0.6, p_unary=0.15, must_unary=difficulty == "hard")
     if not _used_twice(out):
         raise Redraw()
-    asked = sorted(v.label for v in out.topo() if not v._prev and v.label)
+    asked = list(LEAF_NAMES[:n])
     return Draft(out, asked, "Some values feed more than one operation: their gradients add up (+=).", lesson=_overwrite_shows)
 
 

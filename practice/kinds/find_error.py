@@ -6,7 +6,7 @@ planted line bends one contribution, and the lines after it carry the error on w
 
 import random
 
-from ..grade import _locals, contributions_per_node, exact, work
+from ..grade import _locals, contributions_per_node, exact, remembered, worked_data
 from ..numbers import MINUS, fmt, fmt_operand, has_places
 from ..record import Shown, backward_nodes, contributions, power_text, step_line
 from .common import Draft, Redraw
@@ -44,7 +44,7 @@ def replay(nodes: list[dict], r=exact, mistake: str | None = None, planted: tupl
     (or none), with `planted` = (node name, input index, mistake) bending that one contribution. Each line:
     {node, index, target, grad (the node's grad it used), contribution, total (the target's grad after it),
     first (the target's first contribution)}. Constants get no line."""
-    values = {name: d for name, (d, _) in work(nodes, 1.0, r).items()}
+    values = worked_data(nodes, r)
     constant = {n["name"] for n in nodes if n.get("constant")}
     grads = {n["name"]: 0.0 for n in nodes}
     grads[nodes[-1]["name"]] = 1.0
@@ -102,15 +102,10 @@ def _bent(node: dict, index: int, by_name: dict, how: str, g: float):
     raise ValueError(how)
 
 
-def texts(nodes: list[dict], lines: list[dict]) -> list[str]:
-    """The pass as a learner writes it: `t.grad += rule = numbers = value`, and the running total where a grad
-    collects a second contribution; an overwriting line is written with = instead of +=."""
-    by_name = {n["name"]: n for n in nodes}
-    return [line_text(line, by_name) for line in lines]
-
-
 def line_text(line: dict, by_name: dict) -> str:
-    """One line of texts(): it depends on the line and the graph alone."""
+    """One line of the pass as a learner writes it, `t.grad += rule = numbers = value`, with the running total
+    where a grad collects a second contribution; an overwriting line is written with = instead of +=. It
+    depends on the line and the graph alone."""
     node = dict(by_name[line["node"]], grad=line["grad"])
     target = f"{line['target']}.grad"
     how = line["planted"]
@@ -128,7 +123,14 @@ def line_text(line: dict, by_name: dict) -> str:
 
 def build(rng, difficulty: str) -> Draft:
     seed = rng.getrandbits(63)
-    nodes = backward_nodes(graph(seed, difficulty))
+    out = graph(seed, difficulty)
+    order = out.topo()
+    nodes = backward_nodes(out, 1.0, order)
+    with remembered(nodes):  # (both passes below share one forward pass)
+        return _build(rng, difficulty, out, order, nodes)
+
+
+def _build(rng, difficulty: str, out, order, nodes) -> Draft:
     right = replay(nodes)
     by_name = {n["name"]: n for n in nodes}
     reused = {name for name, uses in contributions_per_node(nodes).items() if uses > 1}
@@ -153,10 +155,14 @@ def build(rng, difficulty: str) -> Draft:
     places = {"easy": 0, "medium": 2}.get(difficulty)
     if places is not None and not all(has_places(line[f], places) for line in right + wrong for f in ("contribution", "total")):
         raise Redraw()  # every number written in either pass stays as short as the difficulty's
-    correct = texts(nodes, right)
-    shown = [text if w == r else line_text(w, by_name) for w, r, text in zip(wrong, right, correct)]  # a line alike reads alike
+    # The texts of both passes up to line k first (a line alike reads alike): most refused draws need no more.
+    correct = [line_text(line, by_name) for line in right[:k + 1]]
+    shown = [text if w == r else line_text(w, by_name) for w, r, text in zip(wrong, right, correct)]
     if shown[:k] != correct[:k] or shown[k] == correct[k]:
         raise Redraw()
+    for w, r in zip(wrong[k + 1:], right[k + 1:]):
+        correct.append(line_text(r, by_name))
+        shown.append(correct[-1] if w == r else line_text(w, by_name))
     later = next((i for i in range(k + 1, len(shown)) if shown[i] != correct[i]), None)
     target = right[k]["target"]
 
@@ -185,5 +191,7 @@ def build(rng, difficulty: str) -> Draft:
         f"A learner ran the backward pass of the graph below by hand, from {nodes[-1]['name']}.grad = 1, and "
         f"exactly one line went wrong; the lines after it may carry the error on.\n{listing_}"
     )
-    return Draft(graph(seed, difficulty), [], intro, finish=finish, evaluate=evaluate, mistakes=OWN, lesson=lesson,
+    for v in order:  # the graph again, as built (the record's backward pass runs on it afresh)
+        v.grad = 0.0
+    return Draft(out, [], intro, finish=finish, evaluate=evaluate, mistakes=OWN, lesson=lesson,
                  extra={"learner_pass": shown, "planted": {"line": k + 1, "mistake": how}})

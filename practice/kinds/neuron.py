@@ -2,7 +2,7 @@
 
 from engine import Value
 
-from ..grade import work
+from ..grade import never_caught, work
 from ..numbers import MINUS, fmt
 from ..record import Shown, listing
 from .common import Draft, Redraw, leaves, pick_value
@@ -114,9 +114,13 @@ def build_step(rng, difficulty: str) -> Draft:
         """Every parameter moves, and standing still or stepping the wrong way is caught."""
         return all({"no-update", "wrong-direction"} <= {m["name"] for m in a["mistakes"]} for a in answers)
 
+    def hopeless(by_name, answers):
+        """Standing still can't be caught for some parameter (its grad is about 0): `lesson` would refuse it."""
+        return any(never_caught(by_name[p]["data"], new) for p, (_, new) in zip(params, answers))
+
     intro += f" Take one gradient-descent step with learning rate lr = {fmt(lr)} (p.data −= lr × p.grad)."
     return Draft(loss, params, intro, extra={"learning_rate": lr}, finish=finish, given=_given(params),
-                 evaluate=evaluate, mistakes=STEP_MISTAKES, lesson=lesson)
+                 evaluate=evaluate, mistakes=STEP_MISTAKES, lesson=lesson, hopeless=hopeless)
 
 
 def _given(params):

@@ -1,6 +1,6 @@
 """`numeric`: estimate a derivative with a finite difference and compare it with backpropagation's exact one."""
 
-from ..grade import F_PLACES, exact, graph_answers
+from ..grade import F_PLACES, exact, graph_answers, never_caught
 from ..numbers import MINUS, fmt
 from ..program import build as build_program
 from ..record import Shown, literal, pretty_program
@@ -57,9 +57,13 @@ def build(rng, difficulty: str) -> Draft:
         caught = {m["name"] for a in answers for m in a["mistakes"]}
         return set(SWAPS) <= caught
 
+    def hopeless(by_name, answers):
+        """The estimate taken for the exact x.grad is too close to it to be caught: `lesson` would refuse the draw."""
+        return never_caught(estimate, by_name["x"]["grad"])
+
     intro = (
         f"Let f(x) = {pretty_program(expr)} at x = {fmt(x)}. Estimate df/dx with the forward difference "
         f"(f(x + h) {MINUS} f(x)) / h using h = {fmt(H)}, then find the exact derivative x.grad by backpropagation."
     )
     return Draft(out, ["x"], intro, extra={"h": H, "f": expr}, finish=finish, evaluate=evaluate, mistakes=SWAPS,
-                 lesson=lesson)
+                 lesson=lesson, hopeless=hopeless)
