@@ -49,10 +49,18 @@ def field(macro: str, *args) -> str:
     return str(getattr(macros(), macro)(*args)).strip()
 
 
+@lru_cache(maxsize=4096)
+def same_field(macro: str, *args) -> str:
+    """field(), for a macro whose arguments repeat from note to note (a card's question, from an answer's name
+    and the problem's kind and output): each distinct one rendered once."""
+    return field(macro, *args)
+
+
 def clear_caches() -> None:
     """Forget the loaded templates (a test that points templates_dir elsewhere calls this before and after)."""
     env.cache_clear()
     macros.cache_clear()
+    same_field.cache_clear()
 
 
 def css() -> str:
@@ -127,12 +135,12 @@ def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, who
         Steps=field("steps", problem.get("steps") or []),
         Kind=problem["kind"],
         Difficulty=problem["difficulty"],
-        Pass=field("whole_pass", find_text, all(" " not in a["name"] for a in answers)) if whole_pass else "",
+        Pass=same_field("whole_pass", find_text, all(" " not in a["name"] for a in answers)) if whole_pass else "",
     )
     for n, (answer, wanted) in enumerate(zip(answers, slots), start=1):
         if not wanted:
             continue
-        fields[f"Ask{n}"] = field("ask", answer["name"], problem["kind"], output, output_grad)
+        fields[f"Ask{n}"] = same_field("ask", answer["name"], problem["kind"], output, output_grad)
         fields[f"Answer{n}"] = field("answers", [answer_item(answer)])
         fields[f"Steps{n}"] = field("steps", steps_for(problem, answer["name"]))
         fields[f"AnswerPicture{n}"] = field("picture", pictures.each[answer["name"]].name, width, answer["name"])

@@ -66,4 +66,38 @@ def models():
         css=style,
         model_type=genanki.Model.CLOZE,
     )
+    for model in (problem, concept, cloze):
+        model.__dict__["_req"] = required_fields(model)  # genanki's cached_property, filled in ahead
     return problem, concept, cloze
+
+
+def required_fields(model) -> list:
+    """genanki's Model._req (which fields each card needs, found by rendering its front with one field blank or
+    one field filled), the same list, but each template rendered only for the fields its text names: a field
+    it never names cannot change what it renders, so that render is the all-filled (or all-blank) one. genanki
+    renders every template once per field (some 600 renders of the problem note's fronts)."""
+    import chevron
+
+    sentinel = "SeNtInEl"  # genanki's
+    names = [field["name"] for field in model.fields]
+    req = []
+    for ord_, template in enumerate(model.templates):
+        qfmt = template["qfmt"]
+
+        def shown(ord_field, value, others):
+            values = dict.fromkeys(names, others)
+            values[names[ord_field]] = value
+            return sentinel in chevron.render(qfmt, values)
+
+        named = [name in qfmt for name in names]
+        full = sentinel in chevron.render(qfmt, dict.fromkeys(names, sentinel))
+        required = [i for i in range(len(names)) if not (shown(i, "", sentinel) if named[i] else full)]
+        if required:
+            req.append([ord_, "all", required])
+            continue
+        empty = sentinel in chevron.render(qfmt, dict.fromkeys(names, ""))
+        required = [i for i in range(len(names)) if (shown(i, sentinel, "") if named[i] else empty)]
+        if not required:
+            raise RuntimeError(f"card template {template['name']!r} shows no field")
+        req.append([ord_, "any", required])
+    return req

@@ -18,12 +18,15 @@ def zip_time(timestamp: float) -> tuple:
 
 class PackageWriter:
     """The .apkg, streamed: what genanki's Package.write_to_file does, but notes go into the collection as they
-    come and each picture into the zip as it comes, compressed by a thread of its own while dot draws and Python
+    come and the pictures into the zip as they come, compressed by a thread of its own while dot draws and Python
     writes notes (zlib lets other threads run), so memory stays flat however many problems and compressing
-    costs no wall time at the end. The collection is built in a temporary folder that is always removed.
+    costs no wall time at the end. The collection is an in-memory SQLite database, filled with the very rows
+    genanki's Note.write_to_db inserts (a few hundred notes at a time) and serialized into the zip at the end.
     The same input gives the same bytes: the media in first-use order, then the media map and the collection."""
 
-    PENDING = 64  # pictures handed to the compressing thread and not yet written: memory stays bounded
+    PENDING = 8  # batches of pictures handed to the compressing thread and not yet written: memory stays bounded
+    BATCH = 32  # pictures handed over at a time (one hand-over per picture kept the threads waking each other)
+    ROWS = 200  # notes kept before their rows go into the collection
 
     def __init__(self, path: Path, timestamp: float):
         self.path, self.timestamp = Path(path), timestamp
@@ -31,7 +34,6 @@ class PackageWriter:
     def __enter__(self):
         import itertools
         import sqlite3
-        import tempfile
         import zipfile
         from collections import deque
         from concurrent.futures import ThreadPoolExecutor
@@ -39,15 +41,14 @@ class PackageWriter:
         from genanki.apkg_col import APKG_COL
         from genanki.apkg_schema import APKG_SCHEMA
 
-        self._work = tempfile.TemporaryDirectory(prefix="backprop-practice-")
-        self._dir = Path(self._work.name)
-        self._db = self._dir / "collection.anki2"
-        self._conn = sqlite3.connect(self._db)
+        self._conn = sqlite3.connect(":memory:")
         self._cursor = self._conn.cursor()
         self._cursor.executescript(APKG_SCHEMA)
         self._cursor.executescript(APKG_COL)
         self._ids = itertools.count(int(self.timestamp * 1000))
+        self._notes, self._cards = [], []  # rows not yet inserted
         self.media: dict[str, int] = {}  # name -> its number in the zip, in first-use order
+        self._batch: list[tuple[str, bytes]] = []
         self._when = zip_time(self.timestamp)
         self._zip = zipfile.ZipFile(self.path, "w")
         self._compress = ThreadPoolExecutor(max_workers=1, thread_name_prefix="apkg-zip")  # one: entries in order
@@ -60,7 +61,6 @@ class PackageWriter:
             self._zip.close()
         finally:
             self._conn.close()
-            self._work.cleanup()
 
     def _entry(self, name: str, data: bytes) -> None:
         import zipfile
@@ -70,25 +70,57 @@ class PackageWriter:
         info.external_attr = 0o644 << 16
         self._zip.writestr(info, data)
 
+    def _entries(self, batch) -> None:
+        for name, data in batch:
+            self._entry(name, data)
+
     def add_deck(self, deck) -> None:
         """The deck and the models added to it; its notes come through add_note."""
+        self._insert()
         deck.write_to_db(self._cursor, self.timestamp, self._ids)
 
     def add_note(self, deck, note) -> None:
-        note.write_to_db(self._cursor, self.timestamp, deck.deck_id, self._ids)
+        """What genanki's note.write_to_db(cursor, timestamp, deck id, ids) inserts, the same checks first."""
+        from genanki.builtin_models import _fix_deprecated_builtin_models_and_warn
+
+        note.fields = _fix_deprecated_builtin_models_and_warn(note.model, note.fields)
+        note._check_number_model_fields_matches_num_fields()
+        note._check_invalid_html_tags_in_fields()
+        note_id, mod = next(self._ids), int(self.timestamp)
+        self._notes.append((note_id, note.guid, note.model.model_id, mod, -1, note._format_tags(),
+                            note._format_fields(), note.sort_field, 0, 0, ""))
+        for card in note.cards:  # genanki's Card.write_to_db
+            self._cards.append((next(self._ids), note_id, deck.deck_id, card.ord, mod, -1, 0, -1 if card.suspend else 0,
+                                note.due, 0, 0, 0, 0, 0, 0, 0, 0, ""))
+        if len(self._notes) >= self.ROWS:
+            self._insert()
+
+    def _insert(self) -> None:
+        self._cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);", self._notes)
+        self._cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);", self._cards)
+        self._notes, self._cards = [], []
 
     def add_media(self, name: str, data: bytes) -> None:
         if name in self.media:
             return
         self.media[name] = len(self.media)
-        self._pending.append(self._compress.submit(self._entry, str(self.media[name]), data))
+        self._batch.append((str(self.media[name]), data))
+        if len(self._batch) >= self.BATCH:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._batch:
+            self._pending.append(self._compress.submit(self._entries, self._batch))
+            self._batch = []
         while len(self._pending) > self.PENDING or (self._pending and self._pending[0].done()):
             self._pending.popleft().result()  # a failed write (a full disk) is raised here, not lost
 
     def finish(self) -> None:
+        self._hand_over()
         while self._pending:
             self._pending.popleft().result()
+        self._insert()
         self._conn.commit()
         self._entry("media", json.dumps({str(i): name for name, i in self.media.items()}).encode())
-        self._entry("collection.anki2", self._db.read_bytes())
+        self._entry("collection.anki2", self._conn.serialize())
         self._zip.close()
