@@ -11,22 +11,25 @@ Every answer is typed as its key (verdict right), as each catalogued mistake's v
 and far off (wrong). With scripts off a card reads exactly as it would without the typed-answer part.
 """
 
+import atexit
 import json
-import mimetypes
 import re
+import shutil
+import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
-from browser import browser, CORE_KINDS, assert_verdict, candidates, key_text, no_horizontal_scroll, number, read_verdicts
+from browser import (READ_VERDICTS, CORE_KINDS, Site, assert_verdict, browser, candidates, key_text,  # noqa: F401
+                     no_horizontal_scroll, number, type_in)
 from practice.anki import deck
 from practice.generate import make_problem, problem_set
 from practice.kinds import KINDS
 from practice.spec import choose
 from practice.typed import how_lines
 
-ORIGIN = "http://anki.invalid"
 SPEC = "title: Every kind\nseed: 5\nproblems:\n" + "".join(
     f"  - {{kind: {k}, difficulty: {d}, count: 1}}\n" for k in KINDS for d in ("easy", "medium", "hard")
 )
@@ -46,13 +49,17 @@ SWAP_IN = """html => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def collection(tmp_path_factory):
-    root = tmp_path_factory.mktemp("typed")
+@lru_cache(maxsize=None)
+def every_kind() -> dict:
+    """SPEC built and imported into a fresh collection, once per test process (xdist may set up this module's
+    fixtures more than once in a worker)."""
+    root = Path(tempfile.mkdtemp(prefix="bp-typed-"))
+    atexit.register(shutil.rmtree, root, True)
     (root / "every.yaml").write_text(SPEC, encoding="utf-8")
     spec = choose(str(root / "every.yaml"))
     deck.build_deck(spec, root / "every.apkg", timestamp=1_700_000_000, variants=1)  # variants: test_variants_cards
     col = Collection(str(root / "collection.anki2"))
+    atexit.register(col.close)
     col.import_anki_package(ImportAnkiPackageRequest(package_path=str(root / "every.apkg"),
                                                      options=ImportAnkiPackageOptions()))
     keys = {p["id"]: p for p in problem_set(spec.entries, spec.seed)}
@@ -60,8 +67,12 @@ def collection(tmp_path_factory):
     for cid in col.find_cards(f'"note:{deck.PROBLEM_MODEL_NAME}"'):
         card = col.get_card(cid)
         cards.setdefault(card.note()["Id"], []).append(card)
-    yield {"col": col, "keys": keys, "cards": cards, "media": Path(col.media.dir())}
-    col.close()
+    return {"col": col, "keys": keys, "cards": cards, "media": Path(col.media.dir())}
+
+
+@pytest.fixture(scope="module")
+def collection():
+    return every_kind()
 
 
 def wrap(html: str, ordinal: int, night: str = "") -> str:
@@ -71,44 +82,38 @@ def wrap(html: str, ordinal: int, night: str = "") -> str:
 
 
 class Reviewer:
-    """One card on show at ORIGIN: /question and /answer are its two sides, anything else a media file."""
+    """One card on show at one origin (a local web server, browser.Site): question and answer are its two
+    sides, anything else a media file of the collection."""
 
     def __init__(self, browser, media: Path, width=1280, night="", scripts=True, session=True):
-        self.media, self.night = media, night
+        self.night = night
+        self.site = Site(media)
         self.context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=scripts)
         if not session:
             self.context.add_init_script(NO_SESSION_STORAGE)
-        self.context.route(f"{ORIGIN}/**", self._serve)
         self.page = self.context.new_page()
         self.errors = []
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.card = None
-        self.raw = ""
 
-    def _serve(self, route):
-        path = route.request.url[len(ORIGIN):].split("?")[0]
-        if path == "/raw":
-            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=self.raw)
-        elif path in ("/question", "/answer"):
-            html = self.card.question() if path == "/question" else self.card.answer()
-            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=wrap(html, self.card.ord, self.night))
-        else:
-            file = self.media / path.lstrip("/")
-            route.fulfill(status=200, content_type=mimetypes.guess_type(file.name)[0] or "application/octet-stream",
-                          body=file.read_bytes())
+    def show(self, name: str, html: str, wait_until="load"):
+        """Load `html` as the page `name` of the origin."""
+        self.site.pages[name] = html.encode("utf-8")
+        self.page.goto(self.site.url(name), wait_until=wait_until)
 
     def front(self, card):
         self.card = card
-        self.page.goto(f"{ORIGIN}/question", wait_until="domcontentloaded")  # the card's scripts have run
+        self.show("question", wrap(card.question(), card.ord, self.night), "domcontentloaded")  # its scripts have run
 
     def back_by_reload(self):
-        self.page.goto(f"{ORIGIN}/answer", wait_until="domcontentloaded")
+        self.show("answer", wrap(self.card.answer(), self.card.ord, self.night), "domcontentloaded")
 
     def back_in_place(self):
         self.page.evaluate(SWAP_IN, self.card.answer())
 
     def close(self):
         self.context.close()
+        self.site.close()
         assert self.errors == []
 
 
@@ -116,17 +121,20 @@ def slot_answers(card, problem):
     return problem["answers"] if card.ord == deck.MAX_ANSWERS else [problem["answers"][card.ord]]
 
 
-def type_and_check(reviewer, card, problem, typed: dict, in_place=False):
-    """Type on the front, show the back, and return {answer name: data-verdict}."""
+# The back as the checks read it, in one call: how many boxes are left, and every verdict element.
+READ_BACK = f"() => [document.querySelectorAll('input[data-answer]').length, ({READ_VERDICTS})()]"
+
+
+def type_and_check(reviewer, card, problem, typed: dict, in_place=False, real=False):
+    """Type on the front (by Playwright's fill where real, else browser.TYPE_IN's input events), show the
+    back, and return {answer name: its verdict element as read_verdicts reads it}."""
     reviewer.front(card)
     page = reviewer.page
-    boxes = page.locator("input[data-answer]")
-    assert boxes.count() == len(slot_answers(card, problem))
-    for name, text in typed.items():
-        page.locator(f'input[data-answer="{problem["id"]}/{name}"]').fill(text)
+    boxes = type_in(page, {f'{problem["id"]}/{name}': text for name, text in typed.items()}, real=real)
+    assert len(boxes) == len(slot_answers(card, problem))
     reviewer.back_in_place() if in_place else reviewer.back_by_reload()
-    assert page.locator("input[data-answer]").count() == 0
-    shown = read_verdicts(page)
+    left, shown = page.evaluate(READ_BACK)
+    assert left == 0
     assert sorted(shown) == sorted(f'{problem["id"]}/{name}' for name in typed)
     return {name: shown[f'{problem["id"]}/{name}'] for name in typed}
 
@@ -191,7 +199,7 @@ def test_every_verdict_on_every_kind_through_session_storage(collection, browser
                 most = max(len(candidates(a)) for a in answers)
                 for r in range(most) if card is full else [i % most]:
                     typed, expected = rounds(answers, r, i)
-                    shown = type_and_check(reviewer, card, problem, typed)
+                    shown = type_and_check(reviewer, card, problem, typed, real=r == 0)  # the key by fill
                     for a in answers:
                         assert_verdict(shown[a["name"]], problem, a, expected[a["name"]])
                     seen |= {v.split(":")[0] for v in expected.values()}
@@ -215,7 +223,7 @@ def test_without_session_storage_the_window_carries_the_values(collection, brows
             answers = slot_answers(card, problem)
             for r in range(max(len(candidates(a)) for a in answers)):
                 typed, expected = rounds(answers, r, i)
-                shown = type_and_check(reviewer, card, problem, typed, in_place=True)
+                shown = type_and_check(reviewer, card, problem, typed, in_place=True, real=r == 0)
                 for a in answers:
                     assert_verdict(shown[a["name"]], problem, a, expected[a["name"]])
     finally:
@@ -260,11 +268,11 @@ def test_without_scripts_a_card_reads_as_before(collection, browser):
                     assert 'class="bp-typed"' in html and "bp-grading" in html
                     shown = []
                     for body in (html, _without_typed_part(html)):
-                        plain.raw = wrap(body, card.ord)
-                        plain.page.goto(f"{ORIGIN}/raw")
-                        shown.append(plain.page.evaluate("[document.body.innerText, document.body.scrollHeight]"))
+                        plain.show("raw", wrap(body, card.ord))  # waits for the pictures: they make the height
+                        shown.append(plain.page.evaluate(
+                            "[document.body.innerText, document.body.scrollHeight, document.querySelectorAll('input').length]"))
                     assert shown[0] == shown[1], (pid, card.ord, side)
-                    assert plain.page.locator("input").count() == 0
+                    assert shown[0][2] == 0
     finally:
         plain.close()
 
