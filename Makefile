@@ -12,7 +12,9 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Every Debian package the code or the tests run, as package:command (the command, or for a package without
 # one a file, that shows it is installed). Adding one is one word here. fonts-liberation2 is the font the
 # pictures are laid out in (graphviz only recommends it, and a machine set to skip recommends lacks it).
-APT_PACKAGES := graphviz:dot poppler-utils:pdftotext chromium:chromium \
+# chromium-headless-shell is Chromium's headless build (the one Playwright runs headless), at half the CPU per
+# page load of the full chromium: the tests load thousands of pages.
+APT_PACKAGES := graphviz:dot poppler-utils:pdftotext chromium-headless-shell:chromium-headless-shell \
                 fonts-liberation2:/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf
 # Another apt-get at work (unattended upgrades, a second checkout): wait up to 10 minutes for its lock.
 APT_WAIT     := -o DPkg::Lock::Timeout=600

@@ -6,7 +6,7 @@ import pytest
 
 # Commands the code or the tests run, and the Debian package that brings each (the Makefile's APT_PACKAGES).
 COMMANDS = {"dot": "graphviz", "pdfinfo": "poppler-utils", "pdftotext": "poppler-utils", "pdftoppm": "poppler-utils",
-            "chromium": "chromium"}
+            "chromium-headless-shell": "chromium-headless-shell"}
 
 
 def pytest_configure(config):

@@ -49,7 +49,12 @@ def build(tmp_path_factory, spec_name, seed, fmt, variants=1):
 
 @pytest.fixture(scope="module", params=CASES, ids=[c[0] + ("-variants" if c[3] > 1 else "") for c in CASES])
 def package(request, tmp_path_factory):
-    return build(tmp_path_factory, *request.param)
+    if request.param not in BUILT:
+        BUILT[request.param] = build(tmp_path_factory, *request.param)
+    return BUILT[request.param]
+
+
+BUILT = {}  # case -> its package: pytest sets a parametrized module fixture up again when the cases interleave
 
 
 def expected_items(package) -> list[tuple[dict, dict]]:

@@ -40,7 +40,15 @@ def records():
 @pytest.fixture(scope="module", params=[("png", 1), ("svg", 1), ("svg", VARIANTS)], ids=["png", "svg", "svg-variants"])
 def moodle(request, tmp_path_factory):
     """The lesson mix as Moodle XML: every check below holds for every variant of every exercise too."""
-    fmt, variants = request.param
+    if request.param not in BUILT:  # pytest sets a parametrized module fixture up again when the cases interleave
+        BUILT[request.param] = _moodle(tmp_path_factory, *request.param)
+    return BUILT[request.param]
+
+
+BUILT = {}
+
+
+def _moodle(tmp_path_factory, fmt, variants):
     out = tmp_path_factory.mktemp(fmt) / "quiz.xml"
     spec = choose(SPEC, seed=SEED)
     summary = quiz.build_quiz(spec, out, "moodle", fmt, variants=variants)  # no size limit: one file
