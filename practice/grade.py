@@ -208,12 +208,7 @@ def worked_data(nodes: list[dict], r=exact) -> dict[str, float]:
     memo, key = _draw[1], ("data", r)
     found = memo.get(key)
     if found is None:
-        plan = memo.get("plan")
-        if plan is None:
-            plan = memo["plan"] = _plan(nodes)
-        values = memo.get(r)
-        if values is None:
-            values = memo[r] = _forward_pass(plan, r, None)
+        plan, values = _forwarded(r)
         found = memo[key] = dict(zip(plan.names, values))
     return found
 
@@ -224,14 +219,21 @@ def _replayed(output_grad: float, r, mistake: str | None) -> tuple["_plan", list
     memo, key = _draw[1], (output_grad, r, mistake)
     found = memo.get(key)
     if found is None:
-        plan = memo.get("plan")
-        if plan is None:
-            plan = memo["plan"] = _plan(_draw[0])
-        values = memo.get(r)
-        if values is None:
-            values = memo[r] = _forward_pass(plan, r, None)
+        plan, values = _forwarded(r)
         found = memo[key] = (plan, values, _backward_pass(plan, values, output_grad, r, mistake))
     return found
+
+
+def _forwarded(r) -> tuple["_plan", list[float]]:
+    """(plan, forward pass with rounding r) of the draw being assessed, each worked out once."""
+    memo = _draw[1]
+    plan = memo.get("plan")
+    if plan is None:
+        plan = memo["plan"] = _plan(_draw[0])
+    values = memo.get(r)
+    if values is None:
+        values = memo[r] = _forward_pass(plan, r, None)
+    return plan, values
 
 
 class _plan:
@@ -450,12 +452,8 @@ def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: flo
     keys = dict(answers)
     if strict and not all(map(hand_sized, keys.values())):
         raise Unfair("an answer is too small to round")
-    global _draw
-    outer, _draw = _draw, (nodes, {})  # (remembered(nodes), without a context manager's cost)
-    try:
+    with remembered(nodes):
         return _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict)
-    finally:
-        _draw = outer
 
 
 def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
