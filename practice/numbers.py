@@ -32,8 +32,7 @@ _SCALES = [10**places for places in range(16)]  # (x * 10**places, without the p
 
 def has_places(x: float, places: int) -> bool:
     """True when x is (up to float noise) a decimal with at most `places` places."""
-    scaled = x * (_SCALES[places] if 0 <= places < 16 else 10**places)
-    return math.isfinite(scaled) and abs(scaled - round(scaled)) < 1e-6
+    return all_have_places((x,), places)
 
 
 def all_have_places(xs, places: int) -> bool:
