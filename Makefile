@@ -24,8 +24,14 @@ APT_WAIT     := -o DPkg::Lock::Timeout=600
 demo: setup
 	$(VENV)/bin/backprop-practice deck
 
+# The suite starts hundreds of Python processes (the CLI, typesetting children, sandboxed engines, the workers):
+# each reads compiled modules from one bytecode cache in the venv, written the first time a module is imported,
+# even where PYTHONDONTWRITEBYTECODE is set (as on some CI images), which would make every process compile
+# every module it imports from source again (torch alone: seconds). The checkout gets no __pycache__ folders.
+PYCACHE := $(abspath $(VENV))/pycache
+
 test: setup
-	$(PY) -m pytest
+	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(PYCACHE) $(PY) -m pytest
 
 bench: setup
 	$(PY) bench/run.py
@@ -38,8 +44,8 @@ packages:
 	missing=$$(echo $$missing); \
 	[ -z "$$missing" ] || { echo "installing $$missing"; $(SUDO) apt-get $(APT_WAIT) update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get $(APT_WAIT) install -y -qq $$missing; }
 
-# --no-compile: Python compiles a module when it is first imported, so the thousands of files torch and the
-# other test packages bring that nothing imports are never compiled (half of this step's time).
+# --no-compile: Python compiles a module when it is first imported (into PYCACHE, for the tests), so the thousands
+# of files torch and the other test packages bring that nothing imports are never compiled (half of this step's time).
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip

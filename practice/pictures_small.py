@@ -15,6 +15,7 @@ Both are pure functions of the input bytes: the same picture always gives the sa
 by its content hash like every other picture.
 """
 
+import functools
 import io
 import os
 import re
@@ -41,8 +42,9 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
     return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
+@functools.cache
 def fixed_palette() -> list[tuple[int, int, int]]:
-    """Black to white in GREYS steps, then black to the highlight colour in AMBERS steps (black shared)."""
+    """Black to white in GREYS steps, then black to the highlight colour in AMBERS steps (black shared); read only."""
     amber = _rgb(HIGHLIGHT_FILL)
     greys = [(round(255 * k / (GREYS - 1)),) * 3 for k in range(GREYS)]
     ambers = [tuple(round(c * k / AMBERS) for c in amber) for k in range(1, AMBERS + 1)]
@@ -51,6 +53,11 @@ def fixed_palette() -> list[tuple[int, int, int]]:
 
 def _near(colour, palette) -> bool:
     return any(max(abs(a - b) for a, b in zip(colour, p)) <= FAR for p in palette)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # dot's anti-aliasing gives the same few thousand colours in every picture
+def _near_fixed(colour: tuple[int, int, int]) -> bool:
+    return _near(colour, fixed_palette())
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -70,7 +77,7 @@ def small_png(data: bytes) -> bytes:
     image = image.convert("RGB")
     palette = fixed_palette()
     colours = image.getcolors(maxcolors=1 << 16)
-    if colours is not None and all(_near(c, palette) for _, c in colours):
+    if colours is not None and all(_near_fixed(c) for _, c in colours):
         flat = [v for c in palette for v in c]
         target = Image.new("P", (1, 1))
         target.putpalette(flat + flat[-3:] * (256 - len(palette)))

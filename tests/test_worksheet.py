@@ -225,9 +225,9 @@ def test_every_version_has_an_even_page_count_for_double_sided_printing(built, w
         assert len(blank) <= 1 and (not blank or blank[0] is texts[-1])
 
 
-def test_no_duplex_leaves_versions_unpadded(tmp_path):
+def test_no_duplex_leaves_versions_unpadded(built, tmp_path):
     out = tmp_path / "single.pdf"
-    r = subprocess.run([sys.executable, "-m", "practice", "worksheet", "--versions", "2", "--no-duplex", "-o", str(out)],
+    r = subprocess.run([sys.executable, "-m", "practice", "worksheet", "--versions", "3", "--no-duplex", "-o", str(out)],
                        capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "single.json").read_text())["duplex"] is False
@@ -236,10 +236,11 @@ def test_no_duplex_leaves_versions_unpadded(tmp_path):
         assert not any("left blank" in t for t in texts)
         for code, group in by_version(texts).items():  # each version as long as its problems need
             assert PAGE.findall(group[-1])[0] == (str(len(group)), str(len(group)))
-    # the same class set padded: one blank page more for each version of odd length
-    worksheet.build_worksheets(choose(None, default="worksheet"), 2, tmp_path / "double.pdf")
-    for single, double in (("single.pdf", "double.pdf"), ("single-key.pdf", "double-key.pdf")):
-        a, b = by_version(pages(tmp_path / single)), by_version(pages(tmp_path / double))
+    # the same class set padded (the module's, made for double-sided printing): one blank page more for each
+    # version of odd length
+    for single, double in (("single.pdf", "sheet"), ("single-key.pdf", "key")):
+        a, b = by_version(pages(tmp_path / single)), by_version(built[double])
+        assert list(a) == list(b)  # the same versions
         assert [len(x) + len(x) % 2 for x in a.values()] == [len(x) for x in b.values()]
 
 
@@ -341,12 +342,18 @@ def test_every_kind_fits_a_page_at_readable_size(paper):
     tw, room = layout.text_box(paper)
     bottom = layout.MARGIN_TOP + room
 
-    def query(source, label):
-        return json.loads(typst.query(source, label, field="value", sys_inputs=inputs, ignore_system_fonts=True))
+    def query(source, labels):
+        """{label: [value of each element so labelled]}, from one typesetting of the source."""
+        selector = "selector(" + ").or(".join(labels) + ")"
+        found = {label: [] for label in labels}
+        for element in json.loads(typst.query(source, selector, sys_inputs=inputs, ignore_system_fonts=True)):
+            found[element["label"]].append(element["value"])
+        return found
 
     for template, side in (("sheet.typ.j2", "question_picture"), ("key.typ.j2", "answer_picture")):
         source = templates.render_template(template, context).encode()
-        found = query(source, "<probe>")
+        labels = query(source, ["<probe>", "<header>", "<work>"] if template == "sheet.typ.j2" else ["<probe>"])
+        found = labels["<probe>"]
         split = [p["id"] for p in version["problems"] if p[side]["mode"] == "split"]
         assert len(found) == len(entries) + len(split)
         for probe in found:
@@ -357,11 +364,11 @@ def test_every_kind_fits_a_page_at_readable_size(paper):
             assert place["breakable"] or probe["height"] <= room, (template, probe)
         if template == "key.typ.j2":
             continue
-        [header] = query(source, "<header>")
+        [header] = labels["<header>"]
         assert header["height"] <= layout.header_pt(" ".join(["word."] * 38), paper), header
         pages = {probe["id"]: probe["page"] for probe in found}
         assert len(set(pages.values())) == len(version["pages"])  # the pages the layout planned, no more
-        works = query(source, "<work>")
+        works = labels["<work>"]
         assert [w["id"] for w in works] == [p["id"] for p in version["problems"]]
         for page in version["pages"]:
             for n, p in enumerate(page):
@@ -632,9 +639,9 @@ def test_typesetting_in_chunks_gives_the_same_pages(tmp_path, monkeypatch):
     """Versions are typeset a chunk at a time (memory stays flat); the joined PDFs read exactly as one whole."""
     spec = choose(None, default="worksheet")
     monkeypatch.setattr(views, "VERSIONS_PER_TYPESET", 100)
-    worksheet.build_worksheets(spec, 5, tmp_path / "whole.pdf")
-    monkeypatch.setattr(views, "VERSIONS_PER_TYPESET", 2)
-    summary = worksheet.build_worksheets(spec, 5, tmp_path / "chunked.pdf")
+    worksheet.build_worksheets(spec, 3, tmp_path / "whole.pdf")
+    monkeypatch.setattr(views, "VERSIONS_PER_TYPESET", 2)  # two chunks, the last one short
+    summary = worksheet.build_worksheets(spec, 3, tmp_path / "chunked.pdf")
     for whole, chunked in (("whole.pdf", "chunked.pdf"), ("whole-key.pdf", "chunked-key.pdf")):
         a, b = PdfReader(tmp_path / whole), PdfReader(tmp_path / chunked)
         assert len(a.pages) == len(b.pages)
