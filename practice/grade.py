@@ -220,7 +220,12 @@ def _replayed(output_grad: float, r, mistake: str | None) -> tuple["_plan", list
     found = memo.get(key)
     if found is None:
         plan, values = _forwarded(r)
-        found = memo[key] = (plan, values, _backward_pass(plan, values, output_grad, r, mistake))
+        locals_ = _key_locals(memo, plan, values) if r is exact else None
+        if locals_:  # (a mistake's replay: the key's local derivatives, but where the mistake bends them)
+            grads = _exact_backward_pass(plan, values, locals_, output_grad, mistake)
+        else:
+            grads = _backward_pass(plan, values, output_grad, r, mistake)
+        found = memo[key] = (plan, values, grads)
     return found
 
 
@@ -296,6 +301,48 @@ def _backward_pass(plan: _plan, values: list[float], output_grad: float, r, mist
             else:  # (the same numbers, without a call per number)
                 grads[j] = local * g if overwrite else grads[j] + local * g
     return grads
+
+
+def _key_locals(memo: dict, plan: _plan, values: list[float]) -> list[tuple[float, ...]] | None:
+    """Each step's local derivatives as the exact pass without a mistake works them out (plan.steps' order),
+    once per draw; None where one of them can't be worked out (a mistake's own rule may still be workable:
+    then each replay works its own out, as _backward_pass does)."""
+    found = memo.get("locals", False)
+    if found is False:
+        try:
+            found = [_local(op, k, values[x], values[y], exact, None) for _, op, _, k, _, x, y in plan.steps]
+        except (ArithmeticError, ValueError):
+            found = None
+        memo["locals"] = found
+    return found
+
+
+def _exact_backward_pass(plan: _plan, values: list[float], locals_: list[tuple[float, ...]], output_grad: float,
+                         mistake: str | None) -> list[float]:
+    """_backward_pass with r exact, on the key's local derivatives worked out once (`locals_`): a mistake bends
+    only the steps of the op it is about (the catalogue's `applies`), and only those are worked out again."""
+    grads = [0.0] * len(values)
+    grads[-1] = 1.0 if mistake == "upstream-forgotten" else float(output_grad)
+    bent = _bends().get(mistake)
+    overwrite = mistake == "overwrite"
+    for (i, op, _, k, ins, x, y), local in zip(plan.steps, locals_):
+        g = grads[i]
+        if op == bent:
+            local = _local(op, k, values[x], values[y], exact, mistake)
+        if overwrite:
+            for j, d in zip(ins, local):
+                grads[j] = d * g
+        else:
+            for j, d in zip(ins, local):
+                grads[j] = grads[j] + d * g
+    return grads
+
+
+@functools.cache
+def _bends() -> dict[str, str]:
+    """graph mistake -> the op whose local derivative it bends (overwrite and upstream-forgotten bend none)."""
+    ops = {*FORWARD, "**"}
+    return {name: applies for name, applies in _graph_mistakes_about() if applies in ops}
 
 
 # While one draw is assessed: (its nodes, {(output_grad, r, mistake): replay, r: forward pass}); see `remembered`.
@@ -452,27 +499,38 @@ def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: flo
     keys = dict(answers)
     if strict and not all(map(hand_sized, keys.values())):
         raise Unfair("an answer is too small to round")
-    with remembered(nodes):
+    global _draw
+    outer, _draw = _draw, (nodes, {})  # (remembered(nodes), without a context manager's calls)
+    try:
         return _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict)
+    finally:
+        _draw = outer
 
 
 def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     """assess, with each replay of the draw worked out once."""
     learned = _replays(lambda r: evaluate(r, None), strict)
-    tolerances = {name: tolerance_from(key, [abs(w[name] - key) for w in learned]) for name, key in keys.items()}
+    tolerances = {name: _tolerance(key, max([abs(w[name] - key) for w in learned], default=0.0))
+                  for name, key in keys.items()}
     worked = _replays(lambda r: _replayed(output_grad, r, None)[1:], strict, _both)  # (values, grads) of each
+    learners_grads = [grads for _, grads in worked]
     node_tolerances = {}
+    floor, rounded_floor = FLOOR / SAFETY, _FLOOR_ROUNDED
     for i, n in enumerate(nodes):
         if not n.get("constant"):
-            grad, worst = n["grad"], 0.0
-            for _, grads in worked:
+            grad = n["grad"]
+            worst = 0.0
+            for grads in learners_grads:
                 error = abs(grads[i] - grad)
                 if error > worst:
                     worst = error
-            node_tolerances[n["name"]] = _tolerance(grad, worst)
+            # (_tolerance(grad, worst), its common case first: the floor)
+            node_tolerances[n["name"]] = (rounded_floor if worst <= floor and 0.0001 * abs(grad) <= FLOOR
+                                          else _tolerance(grad, worst))
     found: dict[str, list[dict]] = {name: [] for name in keys}
     # each answer's (name, key, the largest change that is no change, the closest a caught mistake may land)
     bounds = [(name, key, UNCHANGED * max(1.0, abs(key)), MARGIN * tolerances[name]) for name, key in keys.items()]
+    isfinite = math.isfinite
     for mistake in mistakes:
         try:
             values = evaluate(exact, mistake)
@@ -482,7 +540,7 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
             continue
         for name, key, unchanged, closest in bounds:
             v = values.get(name)
-            if v is None or not math.isfinite(v):
+            if v is None or not isfinite(v):
                 continue
             gap = abs(v - key)
             if gap <= unchanged:
