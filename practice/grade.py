@@ -248,14 +248,20 @@ class _plan:
 
     def __init__(self, nodes: list[dict]):
         self.index = index = {}
-        self.names, self.leaves, self.steps, self.asked = [], [], [], {}
+        self.names, self.leaves, self.steps, self.forward, self.asked = [], [], [], [], {}
         for i, n in enumerate(nodes):  # (in topological order: a node's inputs are indexed before it)
             name, op = n["name"], n["op"]
             index[name] = i
             self.names.append(name)
             if op:
                 ins = tuple(map(index.__getitem__, n["inputs"]))
-                self.steps.append((i, op, FORWARD.get(op), n.get("exponent"), ins, ins[0], ins[1] if len(ins) == 2 else i))
+                binary = len(ins) == 2
+                self.steps.append((i, op, FORWARD.get(op), n.get("exponent"), ins, ins[0], ins[1] if binary else i))
+                # the forward pass's (i, function, x's index, y's index (a power: its exponent), arity (a power: 0))
+                if op == "**":
+                    self.forward.append((i, operator.pow, ins[0], n["exponent"], 0))
+                else:
+                    self.forward.append((i, FORWARD.get(op), ins[0], ins[1] if binary else None, len(ins)))
             else:
                 self.leaves.append((i, name, n["data"]))
         self.steps.reverse()  # (the backward pass's order)
@@ -276,14 +282,15 @@ def _forward_pass(plan: _plan, r, data: dict[str, float] | None) -> list[float]:
     values = [0.0] * len(plan.names)
     for i, name, given in plan.leaves:
         values[i] = float(data.get(name, given) if data else given)
-    for i, op, f, k, ins, x, y in reversed(plan.steps):
-        if op == "**":
-            v = values[x] ** k
-        elif len(ins) == 2:
+    rounded = r is not exact
+    for i, f, x, y, arity in plan.forward:
+        if arity == 2:
             v = f(values[x], values[y])
-        else:
+        elif arity == 1:
             v = f(values[x])
-        values[i] = v if r is exact else r(v)
+        else:  # (a power: y is its exponent)
+            v = f(values[x], y)
+        values[i] = r(v) if rounded else v
     return values
 
 
@@ -513,15 +520,16 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     tolerances = {name: _tolerance(key, max([abs(w[name] - key) for w in learned], default=0.0))
                   for name, key in keys.items()}
     worked = _replays(lambda r: _replayed(output_grad, r, None)[1:], strict, _both)  # (values, grads) of each
-    learners_grads = [grads for _, grads in worked]
     node_tolerances = {}
     floor, rounded_floor = FLOOR / SAFETY, _FLOOR_ROUNDED
-    for i, n in enumerate(nodes):
+    # (each node with every learner's grad of it; zip over the two learners' lists, as one usually has them)
+    rows = zip(nodes, worked[0][1], worked[1][1]) if len(worked) == 2 else zip(nodes, *(g for _, g in worked))
+    for n, *learners in rows:
         if not n.get("constant"):
             grad = n["grad"]
             worst = 0.0
-            for grads in learners_grads:
-                error = abs(grads[i] - grad)
+            for learner in learners:
+                error = abs(learner - grad)
                 if error > worst:
                     worst = error
             # (_tolerance(grad, worst), its common case first: the floor)
