@@ -382,8 +382,14 @@ def applicable(nodes: list[dict], output_grad: float) -> list[str]:
     """The graph mistakes that can change something in this graph: an op's slip where the op appears (the
     catalogue's `applies`), overwriting where a value gets more than one contribution, the upstream
     gradient left out where it is not 1."""
-    ops = {n["op"] for n in nodes if n["op"]}
-    reused = max(contributions_per_node(nodes).values(), default=0) > 1
+    ops, inputs, count = set(), set(), 0
+    for n in nodes:
+        op = n["op"]
+        if op:
+            ops.add(op)
+            count += len(n["inputs"])
+            inputs.update(n["inputs"])
+    reused = len(inputs) < count  # (some value is an input more than once: contributions_per_node's count > 1)
     about = {"reuse": reused, "upstream": output_grad != 1}
     return [name for name, applies in _graph_mistakes_about() if about.get(applies, applies in ops)]
 
