@@ -45,9 +45,9 @@ def round_places(x: float, places: int = PLACES) -> float:
 
 
 def round_figures(x: float, figures: int = FIGURES) -> float:
-    if x == 0 or not math.isfinite(x):
-        return x  # (outside the cache: 0.0 and −0.0 are one key there)
-    return _figures(x, figures)
+    if x and x - x == 0:  # (not 0, inf or nan: x − x is nan for those two)
+        return _figures(x, figures)
+    return x  # (outside the cache: 0.0 and −0.0 are one key there)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -248,22 +248,27 @@ class _plan:
 
     def __init__(self, nodes: list[dict]):
         self.index = index = {}
-        self.names, self.leaves, self.steps, self.forward, self.asked = [], [], [], [], {}
+        names, leaves, steps, forward = [], [], [], []
+        self.names, self.leaves, self.steps, self.forward, self.asked = names, leaves, steps, forward, {}
+        position, forward_get = index.__getitem__, FORWARD.get
         for i, n in enumerate(nodes):  # (in topological order: a node's inputs are indexed before it)
             name, op = n["name"], n["op"]
             index[name] = i
-            self.names.append(name)
+            names.append(name)
             if op:
-                ins = tuple(map(index.__getitem__, n["inputs"]))
-                binary = len(ins) == 2
-                self.steps.append((i, op, FORWARD.get(op), n.get("exponent"), ins, ins[0], ins[1] if binary else i))
-                # the forward pass's (i, function, x's index, y's index (a power: its exponent), arity (a power: 0))
-                if op == "**":
-                    self.forward.append((i, operator.pow, ins[0], n["exponent"], 0))
-                else:
-                    self.forward.append((i, FORWARD.get(op), ins[0], ins[1] if binary else None, len(ins)))
+                ins = tuple(map(position, n["inputs"]))
+                f = forward_get(op)
+                if len(ins) == 2:
+                    x, y = ins
+                    steps.append((i, op, f, None, ins, x, y))
+                    forward.append((i, f, x, y, 2))
+                else:  # the forward pass's (i, function, x's index, y's index (a power: its exponent), arity (a power: 0))
+                    x = ins[0]
+                    k = n.get("exponent")
+                    steps.append((i, op, f, k, ins, x, i))
+                    forward.append((i, operator.pow, x, n["exponent"], 0) if op == "**" else (i, f, x, None, 1))
             else:
-                self.leaves.append((i, name, n["data"]))
+                leaves.append((i, name, n["data"]))
         self.steps.reverse()  # (the backward pass's order)
 
     def grads_asked(self, asked: list[str]) -> list[tuple[str, int]]:
@@ -301,12 +306,21 @@ def _backward_pass(plan: _plan, values: list[float], output_grad: float, r, mist
     rounded = r is not exact
     for i, op, _, k, ins, x, y in plan.steps:
         g = grads[i]
-        for j, local in zip(ins, _local(op, k, values[x], values[y], r, mistake)):
-            if rounded:
-                contribution = r(local * g)
-                grads[j] = contribution if overwrite else r(grads[j] + contribution)
-            else:  # (the same numbers, without a call per number)
+        locals_ = _local(op, k, values[x], values[y], r, mistake)
+        if not rounded:  # (the same numbers, without a call per number)
+            for j, local in zip(ins, locals_):
                 grads[j] = local * g if overwrite else grads[j] + local * g
+        elif len(ins) == 2:  # (a binary op: its two inputs in turn, as zip would give them; a + a adds twice)
+            j, j2 = ins
+            a, b = locals_
+            contribution = r(a * g)
+            grads[j] = contribution if overwrite else r(grads[j] + contribution)
+            contribution = r(b * g)
+            grads[j2] = contribution if overwrite else r(grads[j2] + contribution)
+        else:
+            j = ins[0]
+            contribution = r(locals_[0] * g)
+            grads[j] = contribution if overwrite else r(grads[j] + contribution)
     return grads
 
 
@@ -339,9 +353,14 @@ def _exact_backward_pass(plan: _plan, values: list[float], locals_: list[tuple[f
         if overwrite:
             for j, d in zip(ins, local):
                 grads[j] = d * g
+        elif len(ins) == 2:  # (in turn, as zip would give them: a + a adds twice)
+            j, j2 = ins
+            a, b = local
+            grads[j] = grads[j] + a * g
+            grads[j2] = grads[j2] + b * g
         else:
-            for j, d in zip(ins, local):
-                grads[j] = grads[j] + d * g
+            j = ins[0]
+            grads[j] = grads[j] + local[0] * g
     return grads
 
 
@@ -390,8 +409,13 @@ def applicable(nodes: list[dict], output_grad: float) -> list[str]:
             count += len(n["inputs"])
             inputs.update(n["inputs"])
     reused = len(inputs) < count  # (some value is an input more than once: contributions_per_node's count > 1)
-    about = {"reuse": reused, "upstream": output_grad != 1}
-    return [name for name, applies in _graph_mistakes_about() if about.get(applies, applies in ops)]
+    return list(_applicable(frozenset(ops), reused, output_grad != 1))
+
+
+@functools.lru_cache(maxsize=1 << 10)  # (a few hundred sets of ops at most)
+def _applicable(ops: frozenset, reused: bool, upstream: bool) -> tuple[str, ...]:
+    about = {"reuse": reused, "upstream": upstream}
+    return tuple(name for name, applies in _graph_mistakes_about() if about.get(applies, applies in ops))
 
 
 @functools.cache
@@ -461,9 +485,11 @@ def check_hand_work(nodes: list[dict]) -> None:
             raise Unfair(f"{n['name']} is too small to round")
     values = {n["name"]: n["data"] for n in nodes}
     for n in nodes:
-        if n["op"]:
-            grad = n["grad"]
-            for local in _locals(n, [*map(values.__getitem__, n["inputs"])], n["data"], exact, None):
+        op = n["op"]
+        if op:
+            grad, ins = n["grad"], n["inputs"]
+            y = values[ins[1]] if len(ins) == 2 else n["data"]  # (_locals' x and y)
+            for local in _local(op, n.get("exponent"), values[ins[0]], y, exact, None):
                 contribution = local * grad
                 if (abs(local) < small and local != 0) or (abs(contribution) < small and contribution != 0):
                     raise Unfair(f"a contribution of {n['name']} is too small to round")
@@ -523,24 +549,32 @@ def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: flo
 def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     """assess, with each replay of the draw worked out once."""
     learned = _replays(lambda r: evaluate(r, None), strict)
-    tolerances = {name: _tolerance(key, max([abs(w[name] - key) for w in learned], default=0.0))
-                  for name, key in keys.items()}
+    if len(learned) == 2:  # (both learners, as a generated problem always has them)
+        first, second = learned
+        tolerances = {}
+        for name, key in keys.items():
+            tolerances[name] = _tolerance(key, max(abs(first[name] - key), abs(second[name] - key)))
+    else:
+        tolerances = {name: _tolerance(key, max([abs(w[name] - key) for w in learned], default=0.0))
+                      for name, key in keys.items()}
     worked = _replays(lambda r: _replayed(output_grad, r, None)[1:], strict, _both)  # (values, grads) of each
     node_tolerances = {}
     floor, rounded_floor = FLOOR / SAFETY, _FLOOR_ROUNDED
-    # (each node with every learner's grad of it; zip over the two learners' lists, as one usually has them)
-    rows = zip(nodes, worked[0][1], worked[1][1]) if len(worked) == 2 else zip(nodes, *(g for _, g in worked))
-    for n, *learners in rows:
-        if not n.get("constant"):
-            grad = n["grad"]
-            worst = 0.0
-            for learner in learners:
-                error = abs(learner - grad)
-                if error > worst:
-                    worst = error
-            # (_tolerance(grad, worst), its common case first: the floor)
-            node_tolerances[n["name"]] = (rounded_floor if worst <= floor and 0.0001 * abs(grad) <= FLOOR
-                                          else _tolerance(grad, worst))
+    if len(worked) == 2:  # (both learners, as a generated problem always has them: each node with their grads)
+        for n, a, b in zip(nodes, worked[0][1], worked[1][1]):
+            if not n.get("constant"):
+                grad = n["grad"]
+                a, b = abs(a - grad), abs(b - grad)
+                worst = a if a > b else b
+                # (_tolerance(grad, worst), its common case first: the floor)
+                node_tolerances[n["name"]] = (rounded_floor if worst <= floor and 0.0001 * abs(grad) <= FLOOR
+                                              else _tolerance(grad, worst))
+    else:
+        for n, *learners in zip(nodes, *(g for _, g in worked)):
+            if not n.get("constant"):
+                grad = n["grad"]
+                worst = max([abs(learner - grad) for learner in learners], default=0.0)
+                node_tolerances[n["name"]] = _tolerance(grad, worst)
     found: dict[str, list[dict]] = {name: [] for name in keys}
     # each answer's (name, key, the largest change that is no change, the closest a caught mistake may land)
     bounds = [(name, key, UNCHANGED * max(1.0, abs(key)), MARGIN * tolerances[name]) for name, key in keys.items()]
