@@ -1,5 +1,6 @@
 """Problems from seeds: draw a kind's graph, reject what is not hand-solvable, and write the answer key."""
 
+import functools
 import hashlib
 import random
 
@@ -116,14 +117,14 @@ def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty:
     return degenerate(nodes) is None
 
 
-def _question(draft: Draft, nodes: list[dict], asked_text: str, rounding: str) -> str:
+def _question(draft: Draft, nodes: list[dict], asked_text: str, rounding: str, by_name: dict[str, dict]) -> str:
     order = draft.given or draft.asked
     rank = {name: i for i, name in enumerate(order)}
     given = sorted(leaves(nodes), key=lambda n: rank.get(n["name"], len(rank)))
     listing = ", ".join(f"{n['name']} = {fmt(n['data'])}" for n in given)
     lines = [draft.intro.replace("{upstream}", fmt(draft.output_grad))]
     lines.append(f"Given {listing} and")
-    lines += [f"  {s}" for s in statements(nodes, pretty=True)]
+    lines += [f"  {s}" for s in statements(nodes, pretty=True, by_name=by_name)]
     start = "" if draft.output_grad != 1 else f", starting from {nodes[-1]['name']}.grad = 1"
     lines.append(f"find {asked_text}{start}.")
     ops = {n["op"] for n in nodes}
@@ -134,11 +135,11 @@ def _question(draft: Draft, nodes: list[dict], asked_text: str, rounding: str) -
 
 def grade_draft(draft: Draft, nodes: list[dict], answers, strict: bool = True) -> list[dict]:
     """The graded answers from practice.grade (each non-constant node gains its grad's tolerance), or Unfair."""
-    def evaluate(r, mistake):
-        if draft.evaluate:
-            return draft.evaluate(nodes, r, mistake)
-        return grade.graph_answers(nodes, draft.asked, draft.output_grad, r, mistake)
-
+    # evaluate(r, mistake): the kind's own, or the graph's backward pass replayed for the asked grads
+    if draft.evaluate:
+        evaluate = functools.partial(draft.evaluate, nodes)
+    else:
+        evaluate = functools.partial(grade.graph_answers, nodes, draft.asked, draft.output_grad)
     if strict:
         grade.check_hand_work(nodes)
     mistakes = draft.mistakes + grade.applicable(nodes, draft.output_grad)
@@ -185,17 +186,17 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
             "seed": seed,
             "kind": kind,
             "difficulty": difficulty,
-            "question": _question(draft, nodes, asked_text, rounding),
+            "question": _question(draft, nodes, asked_text, rounding, by_name),
             "rounding": rounding,
             "output": nodes[-1]["name"],
         }
         if draft.output_grad != 1:
             record["output_grad"] = float(draft.output_grad)
-        record["program"] = "; ".join(statements(nodes))
+        record["program"] = "; ".join(statements(nodes, by_name=by_name))
         record.update(draft.extra)
         record["nodes"] = nodes
         record["answers"] = graded
-        record["steps"] = worked_steps(nodes) + more_steps
+        record["steps"] = worked_steps(nodes, by_name) + more_steps
         return record
     raise RuntimeError(f"no acceptable {difficulty} {kind} problem in {MAX_DRAWS} draws (seed {seed})")
 

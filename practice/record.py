@@ -4,6 +4,7 @@ This record is the one source every exporter reads (the JSON schema in the READM
 """
 
 import functools
+import operator
 import re
 
 from engine import Value
@@ -27,15 +28,18 @@ def listing(names: list[str]) -> str:
 
 def name_nodes(order: list[Value]) -> dict[int, str]:
     """A name for every node: its label, or k1, k2, ... for constants and t1, t2, ... for unnamed intermediates."""
-    taken = {v.label for v in order if v.label}
+    taken = None  # (every label: made at the first node without one, as most graphs name every node)
     names, counters, labels = {}, {"k": 0, "t": 0}, set()
     for v in order:
-        if v.label:
-            if v.label in labels:
-                raise ValueError(f"two nodes are both named {v.label!r}")
-            names[id(v)] = v.label
-            labels.add(v.label)
+        label = v.label
+        if label:
+            if label in labels:
+                raise ValueError(f"two nodes are both named {label!r}")
+            names[id(v)] = label
+            labels.add(label)
             continue
+        if taken is None:
+            taken = {v.label for v in order if v.label}
         prefix = "k" if not v._prev else "t"
         while True:
             counters[prefix] += 1
@@ -145,14 +149,14 @@ def contributions(node: dict, by_name: dict[str, dict]):
     if op == "*":
         x, y = ins
         return [
-            (x["name"], f"{data(y)} × {o}.grad", Shown("{} × {}", (y["data"], g), lambda a, b: a * b, y["data"] * g), y["data"] * g),
-            (y["name"], f"{data(x)} × {o}.grad", Shown("{} × {}", (x["data"], g), lambda a, b: a * b, x["data"] * g), x["data"] * g),
+            (x["name"], f"{data(y)} × {o}.grad", Shown("{} × {}", (y["data"], g), operator.mul, y["data"] * g), y["data"] * g),
+            (y["name"], f"{data(x)} × {o}.grad", Shown("{} × {}", (x["data"], g), operator.mul, x["data"] * g), x["data"] * g),
         ]
     if op == "/":
         x, y = ins
         xd, yd = x["data"], y["data"]
         return [
-            (x["name"], f"{o}.grad / {data(y)}", Shown("{} / {}", (g, yd), lambda a, b: a / b, g / yd), g / yd),
+            (x["name"], f"{o}.grad / {data(y)}", Shown("{} / {}", (g, yd), operator.truediv, g / yd), g / yd),
             (y["name"], f"{MINUS}{data(x)} / {data(y)}² × {o}.grad",
              Shown(f"{MINUS}{{}} / {{}}² × {{}}", (xd, yd, g), lambda a, b, c: -a / b / b * c, -xd / yd / yd * g),
              -xd / yd / yd * g),  # as the engine computes it: yd**2 alone can overflow or underflow
@@ -174,12 +178,12 @@ def contributions(node: dict, by_name: dict[str, dict]):
         return [(n, f"(1 {MINUS} {o}.data²) × {o}.grad",
                  Shown(f"(1 {MINUS} {{}}²) × {{}}", (od, g), lambda a, b: (1 - a**2) * b, (1 - od**2) * g), (1 - od**2) * g)]
     if op == "exp":
-        return [(n, f"{o}.data × {o}.grad", Shown("{} × {}", (od, g), lambda a, b: a * b, od * g), od * g)]
+        return [(n, f"{o}.data × {o}.grad", Shown("{} × {}", (od, g), operator.mul, od * g), od * g)]
     if op == "relu":
         local = 1.0 if xd > 0 else 0.0
         return [(n, f"(1 if {n}.data > 0 else 0) × {o}.grad", Shown(f"{fmt(local)} × {{}}", (g,), lambda b: local * b, local * g), local * g)]
     if op == "log":
-        return [(n, f"{o}.grad / {n}.data", Shown("{} / {}", (g, xd), lambda a, b: a / b, g / xd), g / xd)]
+        return [(n, f"{o}.grad / {n}.data", Shown("{} / {}", (g, xd), operator.truediv, g / xd), g / xd)]
     if op == "sigmoid":
         value = od * (1 - od) * g
         return [(n, f"{o}.data × (1 {MINUS} {o}.data) × {o}.grad",
@@ -193,9 +197,10 @@ def step_line(target: str, rule: str, numbers, value: float) -> str:
     return f"{target} += {rule}{middle} = {fmt(value)}"
 
 
-def worked_steps(nodes: list[dict]) -> list[str]:
-    """One line per contribution, in the order the backward pass makes them (constants left out)."""
-    by_name = {n["name"]: n for n in nodes}
+def worked_steps(nodes: list[dict], by_name: dict[str, dict] | None = None) -> list[str]:
+    """One line per contribution, in the order the backward pass makes them (constants left out). `by_name`:
+    the nodes by name, if already made."""
+    by_name = by_name or {n["name"]: n for n in nodes}
     lines = []
     for node in reversed(nodes):
         if not node["op"]:
@@ -237,7 +242,10 @@ def _ref(n: dict, pretty: bool) -> str:
 
 def expression_text(node: dict, by_name: dict[str, dict], pretty: bool) -> str:
     """The right-hand side of `node` as a statement: `a*b` for programs, `a × b` for people."""
-    op, ins = node["op"], [_ref(by_name[n], pretty) for n in node["inputs"]]
+    op, ins = node["op"], []
+    for name in node["inputs"]:  # (a named input is its name: _ref only for constants)
+        x = by_name[name]
+        ins.append(_ref(x, pretty) if x.get("constant") else name)
     if op in PRETTY:
         symbol = PRETTY[op] if pretty else op
         return f"{ins[0]} {symbol} {ins[1]}" if pretty or op in "+-" else f"{ins[0]}{symbol}{ins[1]}"
@@ -253,9 +261,9 @@ def expression_text(node: dict, by_name: dict[str, dict], pretty: bool) -> str:
     return f"{op}({ins[0]})"
 
 
-def statements(nodes: list[dict], pretty: bool = False) -> list[str]:
-    """Every op node as `name = expression`, in topological order."""
-    by_name = {n["name"]: n for n in nodes}
+def statements(nodes: list[dict], pretty: bool = False, by_name: dict[str, dict] | None = None) -> list[str]:
+    """Every op node as `name = expression`, in topological order. `by_name`: the nodes by name, if already made."""
+    by_name = by_name or {n["name"]: n for n in nodes}
     return [f"{n['name']} = {expression_text(n, by_name, pretty)}" for n in nodes if n["op"]]
 
 

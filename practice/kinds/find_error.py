@@ -4,6 +4,7 @@ the number of the first wrong line, and the value the grad it updates should hol
 The pass is replayed line by line (one line per contribution, in the order the worked steps make them); the
 planted line bends one contribution, and the lines after it carry the error on wherever they use it."""
 
+import operator
 import random
 
 from ..grade import _locals, contributions_per_node, exact, remembered, worked_data
@@ -79,7 +80,7 @@ def _bent(node: dict, index: int, by_name: dict, how: str, g: float):
     if how in ("sign-slip", "tanh-forgotten"):
         return f"{o}.grad", None, g
     if how == "wrong-operand":
-        return (f"{n}.data × {o}.grad", Shown("{} × {}", (xd, g), lambda a, b: a * b, xd * g), xd * g)
+        return (f"{n}.data × {o}.grad", Shown("{} × {}", (xd, g), operator.mul, xd * g), xd * g)
     if how == "tanh-from-input":
         value = (1 - xd**2) * g
         return (f"(1 {MINUS} {n}.data²) × {o}.grad", Shown(f"(1 {MINUS} {{}}²) × {{}}", (xd, g), lambda a, b: (1 - a**2) * b, value), value)
@@ -94,11 +95,11 @@ def _bent(node: dict, index: int, by_name: dict, how: str, g: float):
         return (f"{MINUS}{ins[0]['name']}.data / {n}.data × {o}.grad",
                 Shown(f"{MINUS}{{}} / {{}} × {{}}", (a, xd, g), lambda p, q, s: -p / q * s, value), value)
     if how in ("exp-rule", "log-rule"):
-        return (f"{n}.data × {o}.grad", Shown("{} × {}", (xd, g), lambda a, b: a * b, xd * g), xd * g)
+        return (f"{n}.data × {o}.grad", Shown("{} × {}", (xd, g), operator.mul, xd * g), xd * g)
     if how == "relu-rule":
         return (f"(1 if {n}.data > 0 else 0) × {o}.grad", Shown("1 × {}", (g,), lambda b: b, g), g)
     if how == "sigmoid-rule":
-        return (f"{o}.data × {o}.grad", Shown("{} × {}", (od, g), lambda a, b: a * b, od * g), od * g)
+        return (f"{o}.data × {o}.grad", Shown("{} × {}", (od, g), operator.mul, od * g), od * g)
     raise ValueError(how)
 
 
