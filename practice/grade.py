@@ -597,9 +597,10 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
                 if strict:
                     raise Unfair(f"{mistake} gives {name} = {v}, too close to {key}")
                 continue
-            if _among(v, found[name], tolerances[name]):
+            earlier = found[name]
+            if earlier and _among(v, earlier, tolerances[name]):
                 continue  # the same wrong number as an earlier mistake: one explanation is enough
-            found[name].append({"name": mistake, "value": v, "why": why(mistake, name)})
+            earlier.append({"name": mistake, "value": v, "why": why(mistake, name)})
     records = [{"name": name, "value": key, "tolerance": tolerances[name], "mistakes": found[name]} for name, key in answers]
     return records, node_tolerances
 
