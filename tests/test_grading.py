@@ -353,3 +353,50 @@ def test_one_notation_for_people_and_ops_defined(problems, kind, difficulty):
             assert "natural logarithm" in p["question"]
         if "sigmoid" in ops:
             assert "σ(x) = 1/(1 + e⁻ˣ)" in p["question"]
+
+
+# ---------------------------------------------------------------- a mistake's replay on the key's local derivatives
+
+
+def _bits(xs):
+    return [x.hex() for x in xs]  # (equal numbers, to the bit and the sign of zero)
+
+
+@pytest.mark.parametrize("kind", ["local", "expression", "neuron", "accumulate", "loss", "step", "numeric", "find_error"])
+def test_a_mistakes_exact_replay_on_the_keys_locals_is_the_full_replay(kind):
+    """grade works out a mistake's exact replay from the key's local derivatives (once per draw), again only where
+    the mistake's op is: for every catalogued mistake (and none, and a kind's own) it is the very list of grads
+    that _backward_pass gives working every local derivative out, over many generated problems."""
+    from practice import grade
+
+    names = [None, *grade.GRAPH_MISTAKES, "no-update"]
+    for difficulty in DIFFICULTIES:
+        for i in range(40):
+            p = make_problem(kind, difficulty, derive_seed("exact-replay", kind, difficulty, i))
+            plan = grade._plan(p["nodes"])
+            values = grade._forward_pass(plan, grade.exact, None)
+            locals_ = grade._key_locals({}, plan, values)
+            assert locals_ is not None
+            for output_grad in {p.get("output_grad", 1.0), 1.0}:
+                for m in names:
+                    full = grade._backward_pass(plan, values, output_grad, grade.exact, m)
+                    once = grade._exact_backward_pass(plan, values, locals_, output_grad, m)
+                    assert _bits(once) == _bits(full), (p["id"], m)
+
+
+def test_each_graph_mistake_bends_only_the_op_it_is_about():
+    """_bends (from the catalogue's `applies`) names the only op whose local derivative each mistake changes."""
+    import random
+
+    from practice import grade
+
+    rng = random.Random(5)
+    ops = [*grade.FORWARD, "**"]
+    for _ in range(300):
+        x, y = rng.uniform(0.2, 3), rng.uniform(0.2, 3)
+        for op in ops:
+            k = rng.choice([2, 3, -1, 0.5]) if op == "**" else None
+            key = grade._local(op, k, x, y, grade.exact, None)
+            for m in grade.GRAPH_MISTAKES:
+                if grade._bends().get(m) != op:
+                    assert grade._local(op, k, x, y, grade.exact, m) == key, (op, m)
