@@ -44,7 +44,7 @@ def pick_value(rng, difficulty: str, low: float = -4, high: float = 4, nonzero: 
     """A given number a person can work with: integers (easy), halves (medium), tenths (hard)."""
     lo, stop, values = _grid(difficulty, low, high)
     while True:
-        k = lo + rng._randbelow(stop - lo)  # rng.randrange(lo, stop): the same draw, without its argument checks
+        k = rng.randrange(lo, stop)  # rng.randint(lo, hi), without its extra call
         if k or not nonzero:
             return values[k - lo]
 

@@ -28,8 +28,7 @@ def apply(op: str, x: Value, y: Value | None, rng, difficulty: str) -> Value:
 
 def two_of(rng, n: int) -> tuple[int, int]:
     """rng.sample(range(n), 2) for n <= 21, drawing the same numbers (sample's pool method) without its overhead."""
-    below = rng._randbelow  # (rng.randrange(k) for k >= 1: the same draw, without its argument checks)
-    i, j = below(n), below(n - 1)
+    i, j = rng.randrange(n), rng.randrange(n - 1)
     return i, (n - 1 if j == i else j)
 
 
