@@ -19,8 +19,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.xdist_group("wheel")  # one worker builds the wheel and its venv once, for every test here
-
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted(p.stem for p in (ROOT / "decks").glob("*.yaml") if p.stem != "concepts")
 PNG_SPEC = "worksheet"  # the quizzes of this spec are drawn in PNG, the others' in SVG
