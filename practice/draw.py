@@ -16,6 +16,7 @@ in a pipeline (iter_card_pictures, pictures): dot draws some problems while Pyth
 text and the caller works on the last ones drawn.
 """
 
+import functools
 import hashlib
 import itertools
 import math
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import numbers
+from .dotstream import Stream
 from .dottext import Digraph
 from .labels import (BLANK, FONT, FONT_SIZE, HIGHLIGHT_FILL, INK, MARK_PENWIDTH, PNG_DPI, SMALL_FONT_SIZE, SVG_FONT_FAMILY,
                      escape, grad_cell, node_id, number, shown_grad, value_label)
@@ -253,6 +255,13 @@ _SVG_FONT = f'font-family="{SVG_FONT_FAMILY}"'.encode()  # metric twins as fallb
 _PAGE_GRAPH_ID = re.compile(rb'<g id="page\d+,\d+_graph0" class="graph"')
 
 
+def _fix_svg(doc: bytes) -> bytes:
+    """One graph's SVG as dot writes it alone: dot names the 2nd+ graph's group of a run "page0,1_graph0"; and the
+    font named with its fallbacks (dot names only the one it measured with)."""
+    doc = _PAGE_GRAPH_ID.sub(b'<g id="graph0" class="graph"', doc, count=1)
+    return doc.replace(_DOT_FONT, _SVG_FONT)
+
+
 def _split_svg(out: bytes) -> list[bytes]:
     """One standalone SVG document per graph. dot repeats the XML prolog for every graph but names the
     2nd+ graph's group "page0,1_graph0": set it back to "graph0" so a batch equals one-at-a-time. The font
@@ -266,8 +275,7 @@ def _split_svg(out: bytes) -> list[bytes]:
         end = i + len(end_tag)
         if out[end : end + 1] == b"\n":
             end += 1
-        doc = _PAGE_GRAPH_ID.sub(b'<g id="graph0" class="graph"', out[start:end], count=1)
-        docs.append(doc.replace(_DOT_FONT, _SVG_FONT))
+        docs.append(_fix_svg(out[start:end]))
         start = end
     if out[start:].strip():
         docs.append(out[start:])  # trailing junk: makes the count wrong, so the batch is redone
@@ -355,20 +363,30 @@ class _Job(NamedTuple):
 
 
 class _Dot:
-    """dot processes in a few threads (one per core): submit() hands it sources and returns at once, so that
-    Python builds the next pictures' text while dot lays out these; result() waits for them."""
+    """dot, one process per core: submit() hands it sources and returns at once, so that Python builds the next
+    pictures' text while dot lays out these; result() waits for them. In SVG the processes are kept running for
+    every submit (dotstream.py); in PNG (whose pictures cannot be told apart in a stream) each batch is a dot
+    process of its own, run by a thread."""
 
     def __init__(self, fmt: str, jobs: int):
         _check_format(fmt)
         self.fmt, self.jobs = fmt, jobs
         self.args = _dot_args(require_dot(), fmt)
-        self.pool = ThreadPoolExecutor(max_workers=jobs)
+        self.streams, self.pool = [], None
+        if fmt == "svg" and os.name == "posix":  # select() on pipes
+            fallback = functools.partial(_render_batch, self.args, fmt)
+            self.streams = [Stream(self.args, _fix_svg, fallback, DOT_TIMEOUT_S) for _ in range(jobs)]
+        else:
+            self.pool = ThreadPoolExecutor(max_workers=jobs)
 
     def submit(self, sources: list[str], names: list[str] | None = None) -> _Job:
         if names is not None and len(names) != len(sources):
             raise ValueError("names must match sources one to one")
         size = min(BATCH_MAX, math.ceil(len(sources) / self.jobs)) or 1
-        futures = [self.pool.submit(_render_batch, self.args, self.fmt, batch) for batch in _batches(sources, size)]
+        if self.streams:  # each batch to the process with the least left to draw
+            futures = [min(self.streams, key=lambda s: s.queued).send(batch) for batch in _batches(sources, size)]
+        else:
+            futures = [self.pool.submit(_render_batch, self.args, self.fmt, batch) for batch in _batches(sources, size)]
         return _Job(futures, len(sources), names)
 
     def result(self, job: _Job) -> list[bytes]:
@@ -387,7 +405,11 @@ class _Dot:
         return results
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the processes (at once, should some pictures be still unasked for: the caller left early)."""
+        for stream in self.streams:
+            stream.close(kill=stream.queued > 0)
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def render(sources: list[str], fmt: str = "svg", names: list[str] | None = None) -> list[bytes]:
