@@ -460,29 +460,42 @@ def _finish(dot: _Dot, drawing: _Drawing) -> list[Picture]:
     return [drawn[drawing.where[s]] for s in drawing.sources]
 
 
-PIECES = (16, 32, 64, 100)  # problems drawn at a time in a pipeline: the first soon, then fewer dot processes
+# Problems drawn at a time in a pipeline: the first piece soon, then pieces small enough that little is left for
+# the caller when dot has drawn the last (dot is kept running in SVG: a piece costs no process), or, where each
+# batch is a dot process of its own (PNG), larger pieces for fewer processes.
+PIECES = (16, 24, 32)
+PIECES_EACH_PROCESS = (16, 32, 64, 100)
 AHEAD = 2  # pieces handed to dot before the caller gets the first: dot never waits for Python
+LEAST_PIECE = 4
 
 
-def _pieces(items, sizes=PIECES):
-    """Lists of the items in order, of the sizes in `sizes` (the last one repeated)."""
-    items, n = iter(items), 0
+def _pieces(items, sizes, total: int | None = None):
+    """Lists of the items in order, of the sizes in `sizes` (the last one repeated). Given the `total` count of
+    items, the last pieces get smaller (a share of what is left): the caller's work on the last ones drawn, which
+    nothing overlaps, stays short."""
+    items, n, left = iter(items), 0, total
     while True:
-        piece = list(itertools.islice(items, sizes[min(n, len(sizes) - 1)]))
+        size = sizes[min(n, len(sizes) - 1)]
+        if left is not None:
+            size = max(LEAST_PIECE, min(size, -(-left // (AHEAD + 1))))
+        piece = list(itertools.islice(items, size))
         if not piece:
             return
         yield piece
         n += 1
+        if left is not None:
+            left -= len(piece)
 
 
-def _pipeline(items, fmt: str, start, finish):
+def _pipeline(items, fmt: str, start, finish, total: int | None = None):
     """Yields (piece, finish(dot, piece, started)) for pieces of the items, in order, where started =
     start(dot, piece) (which builds the piece's DOT text and hands it to dot). Up to AHEAD pieces are with dot
-    while the caller works on one (and while the items, perhaps a generator, make the next)."""
+    while the caller works on one (and while the items, perhaps a generator, make the next). `total`: how many
+    items there are, if known (a hint for the pieces' sizes)."""
     dot = _Dot(fmt, _jobs(MAX_JOBS))
     try:
         pending = deque()
-        for piece in _pieces(items):
+        for piece in _pieces(items, PIECES if dot.streams else PIECES_EACH_PROCESS, total):
             pending.append((piece, start(dot, piece)))
             if len(pending) > AHEAD:
                 piece, started = pending.popleft()
@@ -591,15 +604,16 @@ def _card_finish(dot: _Dot, started) -> list[CardPictures]:
     return out
 
 
-def iter_card_pictures(chunks, fmt: str = "svg", each=None):
+def iter_card_pictures(chunks, fmt: str = "svg", each=None, total: int | None = None):
     """Yields (problems, [CardPictures]) for runs of the problems of `chunks` (an iterable of lists of problems),
     in order, every problem once: dot draws the next runs while the caller works on one, and while `chunks`
     makes more. `each(problem)` names the answers that get a picture of their own (default: every asked
-    answer). Every distinct graph is laid out once: the question and the whole-pass answer."""
+    answer). Every distinct graph is laid out once: the question and the whole-pass answer. `total`: the number
+    of problems, when known (the last runs are then smaller: less is left to do once dot has drawn them)."""
     _check_format(fmt)
     problems = (problem for chunk in chunks for problem in chunk)
     yield from _pipeline(problems, fmt, lambda dot, piece: _card_start(dot, piece, each),
-                         lambda dot, piece, started: _card_finish(dot, started))
+                         lambda dot, piece, started: _card_finish(dot, started), total)
 
 
 def card_pictures(problems: list[dict], fmt: str = "svg", each: list[list[str]] | None = None) -> list[CardPictures]:
