@@ -14,7 +14,7 @@ graph, each keeping its own error message), and the stream starts a new process 
 
 import os
 import queue
-import select
+import selectors
 import subprocess
 import threading
 from collections import deque
@@ -128,13 +128,14 @@ class Stream:
 
     def _read(self, proc) -> None:
         fd, buf, docs = proc.stdout.fileno(), b"", []
+        readable = selectors.DefaultSelector()  # not select(): no limit on the descriptor's number
+        readable.register(fd, selectors.EVENT_READ)
         try:
             while True:
                 with self._lock:
                     waiting = bool(self._pending)
-                ready, _, _ = select.select([fd], [], [], self.timeout if waiting else None)
-                if not ready:  # dot took too long on something: stop it, and draw what was waiting apart
-                    proc.kill()
+                if not readable.select(self.timeout if waiting else None):
+                    proc.kill()  # dot took too long on something: stop it, and draw what was waiting apart
                     break
                 chunk = os.read(fd, _READ)
                 if not chunk:
@@ -148,6 +149,7 @@ class Stream:
                         self._done(number, docs)
                         docs = []
         finally:
+            readable.close()
             proc.stdout.close()
             proc.wait()
             while True:  # whatever was still waiting when dot stopped is drawn apart (unless the caller left)

@@ -373,7 +373,7 @@ class _Dot:
         self.fmt, self.jobs = fmt, jobs
         self.args = _dot_args(require_dot(), fmt)
         self.streams, self.pool = [], None
-        if fmt == "svg" and os.name == "posix":  # select() on pipes
+        if fmt == "svg" and os.name == "posix":  # waiting on a pipe with a timeout (selectors)
             fallback = functools.partial(_render_batch, self.args, fmt)
             self.streams = [Stream(self.args, _fix_svg, fallback, DOT_TIMEOUT_S) for _ in range(jobs)]
         else:
