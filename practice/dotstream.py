@@ -9,7 +9,7 @@ Batches stay apart in the stream: after each batch a tiny marker graph with the 
 batch is done when its marker comes out, with exactly one picture per source. Anything else (dot stopped by a
 syntax error, a source that swallowed the next one, a picture short or extra) is never guessed at: that batch,
 and any whose marker went missing, is drawn again by `fallback` (one dot process for the batch, then one per
-graph, each keeping its own error message), and the stream starts a new process for what comes after.
+graph, each keeping its own error message), and a new process takes over what comes after (draw._Dot).
 """
 
 import os
@@ -59,40 +59,41 @@ class Stream:
     """One dot process and two threads: a writer that feeds it batches, a reader that cuts its output into
     pictures and completes each batch's Future with [(picture or None, dot's message)], one per source.
     `fix(picture)` is applied to each picture (the clean-up a batch's pictures get); `fallback(sources)` draws a
-    batch the stream could not, returning the same list. send() is called from one thread."""
+    batch the stream could not, returning the same list. send() is called from one thread; once dot has stopped
+    it returns None, and the caller starts another Stream."""
 
     def __init__(self, args: list[str], fix, fallback, timeout: float):
-        self.args, self.fix, self.fallback, self.timeout = args, fix, fallback, timeout
+        self.fix, self.fallback, self.timeout = fix, fallback, timeout
         self.queued = 0  # sources sent and not yet drawn: the caller gives new work to the stream with fewest
+        self.sent = 0  # sources sent in all
         self._lock = threading.Lock()
         self._pending: deque[_Batch] = deque()
         self._numbers = iter(range(1, 1 << 62))
-        self._open = False  # a process is running and its reader takes batches
         self._abandon = False
-        self._proc = self._writer = self._reader = self._inbox = None
-
-    def send(self, sources: list[str]) -> Future:
-        batch = _Batch(next(self._numbers), list(sources))
-        data = ("\n".join(batch.sources) + f"\ndigraph bp_stream_mark_{batch.number} {{}}\n").encode("utf-8")
-        while True:
-            with self._lock:
-                if self._open:
-                    self._pending.append(batch)
-                    self.queued += len(batch.sources)
-                    self._inbox.put(data)
-                    return batch.future
-            self._join()  # dot stopped (or never started): a new process for this batch and the next
-            self._start()
-
-    def _start(self) -> None:
-        self._proc = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._inbox = queue.SimpleQueue()
-        self._open = True
+        self._open = True  # the reader takes batches (until dot stops)
         self._writer = threading.Thread(target=self._write, args=(self._proc, self._inbox), daemon=True,
                                         name="dot-stream-in")
         self._reader = threading.Thread(target=self._read, args=(self._proc,), daemon=True, name="dot-stream-out")
         self._writer.start()
         self._reader.start()
+
+    def send(self, sources: list[str]) -> Future | None:
+        batch = _Batch(next(self._numbers), list(sources))
+        data = ("\n".join(batch.sources) + f"\ndigraph bp_stream_mark_{batch.number} {{}}\n").encode("utf-8")
+        with self._lock:
+            if not self._open:
+                return None
+            self._pending.append(batch)
+            self.queued += len(batch.sources)
+            self.sent += len(batch.sources)
+            self._inbox.put(data)
+        return batch.future
+
+    def retire(self) -> None:
+        """No more batches: dot draws what it was given and stops (the caller still gets those pictures)."""
+        self._inbox.put(None)
 
     @staticmethod
     def _write(proc, inbox) -> None:
@@ -166,17 +167,11 @@ class Stream:
                 except BaseException as error:  # noqa: BLE001  (the waiting caller gets it)
                     batch.future.set_exception(error)
 
-    def _join(self) -> None:
-        if self._proc is None:
-            return
-        self._inbox.put(None)  # dot's input ends: it draws what it has and stops
-        self._writer.join()
-        self._reader.join()
-        self._proc = None
-
     def close(self, kill: bool = False) -> None:
-        """Let dot draw what it was given and stop, or (`kill`: the caller left early) stop it now."""
-        if kill and self._proc is not None:
+        """Let dot draw what it was given and stop, or (`kill`: the caller left early) stop it now; end the threads."""
+        if kill and self._proc.poll() is None:
             self._abandon = True
             self._proc.kill()
-        self._join()
+        self._inbox.put(None)
+        self._writer.join()
+        self._reader.join()

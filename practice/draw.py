@@ -59,6 +59,7 @@ FORMATS = ("svg", "png")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_JOBS = 8
 BATCH_MAX = 200  # graphs per dot process: dot's and our memory stay bounded, and the cores stay evenly loaded
+STREAM_MOST = 1000  # graphs a dot kept running draws before a new one takes over: dot 2.43 grows ~11 kB a graph
 DOT_TIMEOUT_S = 300
 MAX_DRAWN_NODES = 300  # `solve --graph`: past this a picture is neither readable nor quick to lay out
 
@@ -372,19 +373,32 @@ class _Dot:
         _check_format(fmt)
         self.fmt, self.jobs = fmt, jobs
         self.args = _dot_args(require_dot(), fmt)
-        self.streams, self.pool = [], None
+        self.streams, self.retired, self.pool = [], [], None
         if fmt == "svg" and os.name == "posix":  # waiting on a pipe with a timeout (selectors)
-            fallback = functools.partial(_render_batch, self.args, fmt)
-            self.streams = [Stream(self.args, _fix_svg, fallback, DOT_TIMEOUT_S) for _ in range(jobs)]
+            self.streams = [self._stream() for _ in range(jobs)]
         else:
             self.pool = ThreadPoolExecutor(max_workers=jobs)
+
+    def _stream(self) -> Stream:
+        return Stream(self.args, _fix_svg, functools.partial(_render_batch, self.args, self.fmt), DOT_TIMEOUT_S)
+
+    def _send(self, batch: list[str]):
+        """The batch to the dot process with the least left to draw; a process that stopped (on a broken source),
+        or that has drawn STREAM_MOST graphs, gives way to a new one."""
+        k = min(range(len(self.streams)), key=lambda i: self.streams[i].queued)
+        future = self.streams[k].send(batch)
+        if future is None or self.streams[k].sent >= STREAM_MOST:
+            self.streams[k].retire()
+            self.retired.append(self.streams[k])
+            self.streams[k] = self._stream()
+        return future if future is not None else self.streams[k].send(batch)
 
     def submit(self, sources: list[str], names: list[str] | None = None) -> _Job:
         if names is not None and len(names) != len(sources):
             raise ValueError("names must match sources one to one")
         size = min(BATCH_MAX, math.ceil(len(sources) / self.jobs)) or 1
-        if self.streams:  # each batch to the process with the least left to draw
-            futures = [min(self.streams, key=lambda s: s.queued).send(batch) for batch in _batches(sources, size)]
+        if self.streams:
+            futures = [self._send(batch) for batch in _batches(sources, size)]
         else:
             futures = [self.pool.submit(_render_batch, self.args, self.fmt, batch) for batch in _batches(sources, size)]
         return _Job(futures, len(sources), names)
@@ -406,7 +420,7 @@ class _Dot:
 
     def close(self) -> None:
         """Stop the processes (at once, should some pictures be still unasked for: the caller left early)."""
-        for stream in self.streams:
+        for stream in self.retired + self.streams:
             stream.close(kill=stream.queued > 0)
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)

@@ -718,3 +718,18 @@ def test_svg_stream_keeps_batches_apart_when_dot_stops_on_one():
         assert dot.result(dot.submit(sources)) == alone  # a new process after the failures
     finally:
         dot.close()
+
+
+def test_a_dot_kept_running_gives_way_after_its_share_of_graphs(monkeypatch):
+    """dot 2.43's memory grows with every graph it draws: after STREAM_MOST graphs a new process takes over, and the
+    pictures are the same."""
+    sources = labelled_sources(7)
+    alone = [draw.render([s], "svg")[0] for s in sources]
+    monkeypatch.setattr(draw, "STREAM_MOST", 2)
+    dot = draw._Dot("svg", 1)
+    try:
+        jobs = [dot.submit([s]) for s in sources]
+        assert [dot.result(job)[0] for job in jobs] == alone
+        assert len(dot.retired) >= 3
+    finally:
+        dot.close()
