@@ -16,6 +16,7 @@ in a pipeline (iter_card_pictures, pictures): dot draws some problems while Pyth
 text and the caller works on the last ones drawn.
 """
 
+import functools
 import hashlib
 import itertools
 import math
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import numbers
+from .dotstream import Stream
 from .dottext import Digraph
 from .labels import (BLANK, FONT, FONT_SIZE, HIGHLIGHT_FILL, INK, MARK_PENWIDTH, PNG_DPI, SMALL_FONT_SIZE, SVG_FONT_FAMILY,
                      escape, grad_cell, node_id, number, shown_grad, value_label)
@@ -57,6 +59,7 @@ FORMATS = ("svg", "png")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_JOBS = 8
 BATCH_MAX = 200  # graphs per dot process: dot's and our memory stay bounded, and the cores stay evenly loaded
+STREAM_MOST = 1000  # graphs a dot kept running draws before a new one takes over: dot 2.43 grows ~11 kB a graph
 DOT_TIMEOUT_S = 300
 MAX_DRAWN_NODES = 300  # `solve --graph`: past this a picture is neither readable nor quick to lay out
 
@@ -253,6 +256,13 @@ _SVG_FONT = f'font-family="{SVG_FONT_FAMILY}"'.encode()  # metric twins as fallb
 _PAGE_GRAPH_ID = re.compile(rb'<g id="page\d+,\d+_graph0" class="graph"')
 
 
+def _fix_svg(doc: bytes) -> bytes:
+    """One graph's SVG as dot writes it alone: dot names the 2nd+ graph's group of a run "page0,1_graph0"; and the
+    font named with its fallbacks (dot names only the one it measured with)."""
+    doc = _PAGE_GRAPH_ID.sub(b'<g id="graph0" class="graph"', doc, count=1)
+    return doc.replace(_DOT_FONT, _SVG_FONT)
+
+
 def _split_svg(out: bytes) -> list[bytes]:
     """One standalone SVG document per graph. dot repeats the XML prolog for every graph but names the
     2nd+ graph's group "page0,1_graph0": set it back to "graph0" so a batch equals one-at-a-time. The font
@@ -266,8 +276,7 @@ def _split_svg(out: bytes) -> list[bytes]:
         end = i + len(end_tag)
         if out[end : end + 1] == b"\n":
             end += 1
-        doc = _PAGE_GRAPH_ID.sub(b'<g id="graph0" class="graph"', out[start:end], count=1)
-        docs.append(doc.replace(_DOT_FONT, _SVG_FONT))
+        docs.append(_fix_svg(out[start:end]))
         start = end
     if out[start:].strip():
         docs.append(out[start:])  # trailing junk: makes the count wrong, so the batch is redone
@@ -355,20 +364,43 @@ class _Job(NamedTuple):
 
 
 class _Dot:
-    """dot processes in a few threads (one per core): submit() hands it sources and returns at once, so that
-    Python builds the next pictures' text while dot lays out these; result() waits for them."""
+    """dot, one process per core: submit() hands it sources and returns at once, so that Python builds the next
+    pictures' text while dot lays out these; result() waits for them. In SVG the processes are kept running for
+    every submit (dotstream.py); in PNG (whose pictures cannot be told apart in a stream) each batch is a dot
+    process of its own, run by a thread."""
 
     def __init__(self, fmt: str, jobs: int):
         _check_format(fmt)
         self.fmt, self.jobs = fmt, jobs
         self.args = _dot_args(require_dot(), fmt)
-        self.pool = ThreadPoolExecutor(max_workers=jobs)
+        self.streams, self.retired, self.pool = [], [], None
+        if fmt == "svg" and os.name == "posix":  # waiting on a pipe with a timeout (selectors)
+            self.streams = [self._stream() for _ in range(jobs)]
+        else:
+            self.pool = ThreadPoolExecutor(max_workers=jobs)
+
+    def _stream(self) -> Stream:
+        return Stream(self.args, _fix_svg, functools.partial(_render_batch, self.args, self.fmt), DOT_TIMEOUT_S)
+
+    def _send(self, batch: list[str]):
+        """The batch to the dot process with the least left to draw; a process that stopped (on a broken source),
+        or that has drawn STREAM_MOST graphs, gives way to a new one."""
+        k = min(range(len(self.streams)), key=lambda i: self.streams[i].queued)
+        future = self.streams[k].send(batch)
+        if future is None or self.streams[k].sent >= STREAM_MOST:
+            self.streams[k].retire()
+            self.retired.append(self.streams[k])
+            self.streams[k] = self._stream()
+        return future if future is not None else self.streams[k].send(batch)
 
     def submit(self, sources: list[str], names: list[str] | None = None) -> _Job:
         if names is not None and len(names) != len(sources):
             raise ValueError("names must match sources one to one")
         size = min(BATCH_MAX, math.ceil(len(sources) / self.jobs)) or 1
-        futures = [self.pool.submit(_render_batch, self.args, self.fmt, batch) for batch in _batches(sources, size)]
+        if self.streams:
+            futures = [self._send(batch) for batch in _batches(sources, size)]
+        else:
+            futures = [self.pool.submit(_render_batch, self.args, self.fmt, batch) for batch in _batches(sources, size)]
         return _Job(futures, len(sources), names)
 
     def result(self, job: _Job) -> list[bytes]:
@@ -387,7 +419,11 @@ class _Dot:
         return results
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the processes (at once, should some pictures be still unasked for: the caller left early)."""
+        for stream in self.retired + self.streams:
+            stream.close(kill=stream.queued > 0)
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def render(sources: list[str], fmt: str = "svg", names: list[str] | None = None) -> list[bytes]:
@@ -438,29 +474,42 @@ def _finish(dot: _Dot, drawing: _Drawing) -> list[Picture]:
     return [drawn[drawing.where[s]] for s in drawing.sources]
 
 
-PIECES = (16, 32, 64, 100)  # problems drawn at a time in a pipeline: the first soon, then fewer dot processes
+# Problems drawn at a time in a pipeline: the first piece soon, then pieces small enough that little is left for
+# the caller when dot has drawn the last (dot is kept running in SVG: a piece costs no process), or, where each
+# batch is a dot process of its own (PNG), larger pieces for fewer processes.
+PIECES = (16, 24, 32)
+PIECES_EACH_PROCESS = (16, 32, 64, 100)
 AHEAD = 2  # pieces handed to dot before the caller gets the first: dot never waits for Python
+LEAST_PIECE = 4
 
 
-def _pieces(items, sizes=PIECES):
-    """Lists of the items in order, of the sizes in `sizes` (the last one repeated)."""
-    items, n = iter(items), 0
+def _pieces(items, sizes, total: int | None = None):
+    """Lists of the items in order, of the sizes in `sizes` (the last one repeated). Given the `total` count of
+    items, the last pieces get smaller (a share of what is left): the caller's work on the last ones drawn, which
+    nothing overlaps, stays short."""
+    items, n, left = iter(items), 0, total
     while True:
-        piece = list(itertools.islice(items, sizes[min(n, len(sizes) - 1)]))
+        size = sizes[min(n, len(sizes) - 1)]
+        if left is not None:
+            size = max(LEAST_PIECE, min(size, -(-left // (AHEAD + 1))))
+        piece = list(itertools.islice(items, size))
         if not piece:
             return
         yield piece
         n += 1
+        if left is not None:
+            left -= len(piece)
 
 
-def _pipeline(items, fmt: str, start, finish):
+def _pipeline(items, fmt: str, start, finish, total: int | None = None):
     """Yields (piece, finish(dot, piece, started)) for pieces of the items, in order, where started =
     start(dot, piece) (which builds the piece's DOT text and hands it to dot). Up to AHEAD pieces are with dot
-    while the caller works on one (and while the items, perhaps a generator, make the next)."""
+    while the caller works on one (and while the items, perhaps a generator, make the next). `total`: how many
+    items there are, if known (a hint for the pieces' sizes)."""
     dot = _Dot(fmt, _jobs(MAX_JOBS))
     try:
         pending = deque()
-        for piece in _pieces(items):
+        for piece in _pieces(items, PIECES if dot.streams else PIECES_EACH_PROCESS, total):
             pending.append((piece, start(dot, piece)))
             if len(pending) > AHEAD:
                 piece, started = pending.popleft()
@@ -569,15 +618,16 @@ def _card_finish(dot: _Dot, started) -> list[CardPictures]:
     return out
 
 
-def iter_card_pictures(chunks, fmt: str = "svg", each=None):
+def iter_card_pictures(chunks, fmt: str = "svg", each=None, total: int | None = None):
     """Yields (problems, [CardPictures]) for runs of the problems of `chunks` (an iterable of lists of problems),
     in order, every problem once: dot draws the next runs while the caller works on one, and while `chunks`
     makes more. `each(problem)` names the answers that get a picture of their own (default: every asked
-    answer). Every distinct graph is laid out once: the question and the whole-pass answer."""
+    answer). Every distinct graph is laid out once: the question and the whole-pass answer. `total`: the number
+    of problems, when known (the last runs are then smaller: less is left to do once dot has drawn them)."""
     _check_format(fmt)
     problems = (problem for chunk in chunks for problem in chunk)
     yield from _pipeline(problems, fmt, lambda dot, piece: _card_start(dot, piece, each),
-                         lambda dot, piece, started: _card_finish(dot, started))
+                         lambda dot, piece, started: _card_finish(dot, started), total)
 
 
 def card_pictures(problems: list[dict], fmt: str = "svg", each: list[list[str]] | None = None) -> list[CardPictures]:

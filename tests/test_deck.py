@@ -618,3 +618,26 @@ def test_card_css_wraps_code_and_leaves_room():
     css = (templates_dir() / "anki" / "cards.css").read_text(encoding="utf-8")
     assert "nowrap" not in css
     assert re.search(r"\.card \{[^}]*padding: 14px", css)
+
+
+def test_the_writers_quick_html_check_finds_whatever_genankis_would(tmp_path):
+    """PackageWriter runs genanki's invalid-tag check (and its warning) only on a note where a quicker pattern
+    finds something: the quicker one must find every field genanki's finds, over many strings of tag-like text."""
+    import random
+
+    import genanki
+
+    theirs = genanki.Note._INVALID_HTML_TAG_RE
+    pieces = ["<", ">", "/", " ", "a", "B7", "\n", "!--", "![CDATA[", "<b>", "</li>", "<img src=x>", "<1 2>", "−", "x"]
+    rng = random.Random(7)
+    found = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        if theirs.findall(text):
+            found += 1
+            assert deck_package._MAYBE_INVALID_TAG.search(text), text
+    assert found > 1000
+    with pytest.warns(UserWarning):  # a note with an invalid tag still gets genanki's warning
+        note = genanki.Note(model=genanki.BASIC_MODEL, fields=["<b>ok</b>", "if a < b, then b > a"])
+        with deck_package.PackageWriter(tmp_path / "w.apkg", T0) as writer:
+            writer.add_note(genanki.Deck(1, "d"), note)

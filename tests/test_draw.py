@@ -696,3 +696,40 @@ def test_png_is_drawn_at_twice_the_cards_css_size():
     css_width = draw.size_pt(svg, "svg")[0] * PICTURE_PX_PER_PT
     (png_px,) = struct.unpack(">I", png[16:20])
     assert png_px >= 2 * css_width - 2, (png_px, css_width)
+
+
+def test_svg_stream_keeps_batches_apart_when_dot_stops_on_one():
+    """dot kept running (practice/dotstream.py): a broken or unclosed source stops that dot process; its batch is
+    drawn apart (naming the broken picture) and the batches after it, on a new process, are the same pictures."""
+    sources = labelled_sources(6)
+    alone = [draw.render([s], "svg")[0] for s in sources]
+    dot = draw._Dot("svg", 1)  # one process: every batch in one stream
+    try:
+        jobs = [dot.submit(sources[:2]), dot.submit([sources[2], "digraph { a -> b", sources[3]]),
+                dot.submit(sources[4:]), dot.submit(["digraph { a -> }", sources[0]])]
+        assert dot.result(jobs[0]) == alone[:2]
+        with pytest.raises(draw.RenderError) as info:
+            dot.result(jobs[1])
+        assert [i for i, _, _ in info.value.failures] == [1]
+        assert info.value.results[0] == alone[2] and info.value.results[2] == alone[3]
+        assert dot.result(jobs[2]) == alone[4:]
+        with pytest.raises(draw.RenderError, match="syntax error"):
+            dot.result(jobs[3])
+        assert dot.result(dot.submit(sources)) == alone  # a new process after the failures
+    finally:
+        dot.close()
+
+
+def test_a_dot_kept_running_gives_way_after_its_share_of_graphs(monkeypatch):
+    """dot 2.43's memory grows with every graph it draws: after STREAM_MOST graphs a new process takes over, and the
+    pictures are the same."""
+    sources = labelled_sources(7)
+    alone = [draw.render([s], "svg")[0] for s in sources]
+    monkeypatch.setattr(draw, "STREAM_MOST", 2)
+    dot = draw._Dot("svg", 1)
+    try:
+        jobs = [dot.submit([s]) for s in sources]
+        assert [dot.result(job)[0] for job in jobs] == alone
+        assert len(dot.retired) >= 3
+    finally:
+        dot.close()

@@ -34,12 +34,17 @@ def question_parts(question: str, rounding: str = "") -> tuple[list[tuple[str, l
     return blocks, find
 
 
-def _downstream(nodes: list[dict], start: str) -> set[str]:
-    """`start` and every node computed from it: the grads that `start`'s grad is built from."""
+def _users(nodes: list[dict]) -> dict[str, set[str]]:
+    """Node name -> the nodes computed from it directly."""
     users: dict[str, set[str]] = {}
     for node in nodes:
         for inp in node.get("inputs") or []:
             users.setdefault(inp, set()).add(node["name"])
+    return users
+
+
+def _downstream(users: dict[str, set[str]], start: str) -> set[str]:
+    """`start` and every node computed from it: the grads that `start`'s grad is built from."""
     seen, todo = {start}, [start]
     while todo:
         for user in users.get(todo.pop(), ()):
@@ -49,24 +54,45 @@ def _downstream(nodes: list[dict], start: str) -> set[str]:
     return seen
 
 
-def steps_for(problem: dict, name: str) -> list[str]:
-    """The worked steps one answer needs: the backward lines into its node and everything downstream of it,
-    and the lines after the backward pass (the update, the finite difference) that concern it."""
+def _step_lines(problem: dict):
+    """(the worked steps, the node names, per step the node whose grad it adds to or None, the users map): what
+    steps_for reads, found once for all the answers of a problem."""
     steps = list(problem.get("steps") or [])
     nodes = problem["nodes"]
     names = {n["name"] for n in nodes}
-    base = name.rsplit(".", 1)[0] if name.endswith((".grad", ".new")) else None
-    keep = _downstream(nodes, base) if base in names else (set() if name == "estimate" else None)
-    mention = re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w])")
-    chosen = []
+    grads = []
     for line in steps:
         m = _GRAD_LINE.match(line)
-        if m and m.group(1) in names:
-            if keep is None or m.group(1) in keep:
+        grads.append(m.group(1) if m and m.group(1) in names else None)
+    return steps, names, grads, _users(nodes)
+
+
+def steps_for(problem: dict, name: str, _lines=None) -> list[str]:
+    """The worked steps one answer needs: the backward lines into its node and everything downstream of it,
+    and the lines after the backward pass (the update, the finite difference) that concern it."""
+    steps, names, grads, users = _lines or _step_lines(problem)
+    base = name.rsplit(".", 1)[0] if name.endswith((".grad", ".new")) else None
+    keep = _downstream(users, base) if base in names else (set() if name == "estimate" else None)
+    mention = None  # compiled only for a line that needs it
+    chosen = []
+    for line, grad in zip(steps, grads):
+        if grad is not None:
+            if keep is None or grad in keep:
                 chosen.append(line)
-        elif keep is None or name == "estimate" or mention.search(line):
+        elif keep is None or name == "estimate":
             chosen.append(line)
+        else:
+            if mention is None:
+                mention = re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w])")
+            if mention.search(line):
+                chosen.append(line)
     return chosen or steps
+
+
+def steps_for_each(problem: dict, names: list[str]) -> list[list[str]]:
+    """steps_for of each answer named, the problem read once."""
+    lines = _step_lines(problem)
+    return [steps_for(problem, name, lines) for name in names]
 
 
 def wants_pass_card(problem: dict) -> bool:
@@ -82,20 +108,26 @@ UNIT_OPS = frozenset({"+", "-", "neg", "relu"})
 CHAIN_KINDS = ("expression",)  # kinds whose single-answer cards ask only for grads that need the chain rule
 
 
-def needs_chain(problem: dict, node: str) -> bool:
-    """True when `node`'s grad takes the chain rule: some path from it to the output is at least two ops
-    long and passes an op whose local derivative is not just ±1 (×, ÷, powers, tanh, exp, log, σ)."""
+def _chain_states(problem: dict) -> dict[str, set]:
+    """Node -> its (ops below the output capped at 2, whether a non-unit op is passed) over every path up."""
     nodes = problem["nodes"]
     users: dict[str, list[dict]] = {}
     for n in nodes:
         for inp in n.get("inputs") or []:
             users.setdefault(inp, []).append(n)
-    states: dict[str, set] = {problem["output"]: {(0, False)}}  # (ops below the output capped at 2, a non-unit op)
+    states: dict[str, set] = {problem["output"]: {(0, False)}}
     for n in reversed(nodes):
         name = n["name"]
         for user in users.get(name, ()):
             for depth, chain in states.get(user["name"], ()):
                 states.setdefault(name, set()).add((min(depth + 1, 2), chain or user["op"] not in UNIT_OPS))
+    return states
+
+
+def needs_chain(problem: dict, node: str, _states=None) -> bool:
+    """True when `node`'s grad takes the chain rule: some path from it to the output is at least two ops
+    long and passes an op whose local derivative is not just ±1 (×, ÷, powers, tanh, exp, log, σ)."""
+    states = _chain_states(problem) if _states is None else _states
     return (2, True) in states.get(node, set())
 
 
@@ -106,5 +138,6 @@ def card_answers(problem: dict) -> list[bool]:
     answers = problem["answers"]
     if problem["kind"] not in CHAIN_KINDS or not wants_pass_card(problem):
         return [True] * len(answers)
-    chosen = [a["name"].endswith(".grad") and needs_chain(problem, a["name"][: -len(".grad")]) for a in answers]
+    states = _chain_states(problem)  # once for every answer
+    chosen = [a["name"].endswith(".grad") and needs_chain(problem, a["name"][: -len(".grad")], states) for a in answers]
     return chosen if any(chosen) else [True] * len(answers)

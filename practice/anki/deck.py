@@ -106,37 +106,40 @@ def _exercises(spec, variants: int):
 
 
 def _drawn_exercises(spec, variants: int, image_format: str):
-    """(exercise, the CardPictures of each variant), in order. dot draws the next variants while the caller
-    writes notes and while more exercises are made (draw.iter_card_pictures); memory stays flat however many."""
+    """(exercise, the CardPictures of each variant, its card slots), in order. dot draws the next variants while the
+    caller writes notes and while more exercises are made (draw.iter_card_pictures); memory stays flat however
+    many."""
     from collections import deque
 
     from ..draw import iter_card_pictures
-    from .variants import own_pictures
+    from .variants import card_slots, own_pictures
 
-    waiting, own = deque(), {}  # exercises made and not yet handed out; each variant's own pictures
+    waiting, own = deque(), {}  # (exercise, slots) made and not yet handed out; each variant's own pictures
 
     def made():
         for exercise in _exercises(spec, variants):
-            waiting.append(exercise)
-            own.update((id(p), names) for p, names in zip(exercise, own_pictures(exercise)))
+            slots = card_slots(exercise)  # which cards the note has: found once, for the pictures and the fields
+            waiting.append((exercise, slots))
+            own.update((id(p), names) for p, names in zip(exercise, own_pictures(exercise, slots)))
             yield exercise
 
     drawn = []
-    for _, run in iter_card_pictures(made(), image_format, lambda problem: own.pop(id(problem))):
+    total = spec.total * variants  # the problems drawn: the pipeline's last runs get smaller
+    for _, run in iter_card_pictures(made(), image_format, lambda problem: own.pop(id(problem)), total):
         drawn += _card_pictures(run, image_format)
-        while waiting and len(drawn) >= len(waiting[0]):
-            exercise = waiting.popleft()
-            yield exercise, drawn[: len(exercise)]
+        while waiting and len(drawn) >= len(waiting[0][0]):
+            exercise, slots = waiting.popleft()
+            yield exercise, drawn[: len(exercise)], slots
             del drawn[: len(exercise)]
 
 
-def _exercise_note(exercise, pictures, model):
+def _exercise_note(exercise, pictures, model, slots=None):
     """The note of one exercise, and every picture its fields show."""
     import genanki
 
     from .variants import note_fields
 
-    values = note_fields(exercise, pictures)
+    values = note_fields(exercise, pictures, slots)
     tags = list(dict.fromkeys(t for p in exercise for t in problem_tags(p)))  # what the note's variants use
     note = genanki.Note(
         model=model,
@@ -187,8 +190,8 @@ def build_deck(spec, out_path, image_format: str = "svg", timestamp: float | Non
         problem_deck.add_model(problem_model)
         writer.add_deck(problem_deck)
         cards = problems = 0
-        for exercise, drawn in _drawn_exercises(spec, n_variants, image_format):
-            note, pictures = _exercise_note(exercise, drawn, problem_model)
+        for exercise, drawn, slots in _drawn_exercises(spec, n_variants, image_format):
+            note, pictures = _exercise_note(exercise, drawn, problem_model, slots)
             for pic in pictures:
                 writer.add_media(pic.name, pic.data)
             cards += len(note.cards)

@@ -7,7 +7,7 @@ a learner's collection keeps its notes when a new deck is imported over an old o
 from functools import lru_cache
 
 from ..errors import UserError
-from .cards import card_answers, question_parts, steps_for, wants_pass_card
+from .cards import card_answers, question_parts, steps_for_each, wants_pass_card
 
 # Answer slots of the problem note: one card template each. A neuron with three inputs asks for 7 grads.
 MAX_ANSWERS = 8
@@ -16,12 +16,43 @@ OP_TAGS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
 
 
 @lru_cache(maxsize=None)
+def _environment_class():
+    import types
+
+    import jinja2
+    from jinja2.runtime import Context, Macro
+
+    plain = (types.BuiltinFunctionType, Macro)  # str.split and the like, and the macros: they take no context
+
+    class QuickCallContext(Context):
+        """Jinja's Context, calling builtins and macros at once. Before every call a template makes, Jinja looks for
+        a pass_context / pass_environment mark on the callable and on its __call__ (a tenth of a deck's field time);
+        neither of these kinds can carry one, so the call is the one Jinja would make."""
+
+        def call(__self, __obj, *args, **kwargs):  # noqa: N805  (Jinja's own signature)
+            if type(__obj) not in plain:
+                return super().call(__obj, *args, **kwargs)
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception")
+
+    class Environment(jinja2.Environment):
+        context_class = QuickCallContext
+
+    return Environment
+
+
+@lru_cache(maxsize=None)
 def env():
     import jinja2
 
     from ..resources import templates_dir
 
-    return jinja2.Environment(
+    return _environment_class()(
         loader=jinja2.FileSystemLoader([str(templates_dir() / "anki"), str(templates_dir() / "practice")]),
         variable_start_string="<<",
         variable_end_string=">>",
@@ -124,25 +155,26 @@ def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, who
     blocks, find = question_parts(problem["question"], rounding)
     output, output_grad = problem["output"], problem.get("output_grad", 1.0)
     find_text = find[:1].upper() + find[1:] if find else ""
+    items = [answer_item(a) for a in answers]  # each answer's numbers as people see them, once for both fields
     width = css_width(pictures.question)  # every picture of a problem has its size: the card never jumps
     fields = dict.fromkeys(problem_field_names(), "")
     fields.update(
         Id=problem["id"],
         Question=field("question", blocks, rounding),
         QuestionPicture=field("picture", pictures.question.name, width, "question"),
-        Answer=field("answers", [answer_item(a) for a in answers]),
+        Answer=field("answers", items),
         AnswerPicture=field("picture", pictures.answer.name, width, "all"),
         Steps=field("steps", problem.get("steps") or []),
         Kind=problem["kind"],
         Difficulty=problem["difficulty"],
         Pass=same_field("whole_pass", find_text, all(" " not in a["name"] for a in answers)) if whole_pass else "",
     )
-    for n, (answer, wanted) in enumerate(zip(answers, slots), start=1):
-        if not wanted:
-            continue
+    wanted = [(n, answer, item) for n, (answer, item, on) in enumerate(zip(answers, items, slots), start=1) if on]
+    steps = steps_for_each(problem, [answer["name"] for _, answer, _ in wanted])
+    for (n, answer, item), own_steps in zip(wanted, steps):
         fields[f"Ask{n}"] = same_field("ask", answer["name"], problem["kind"], output, output_grad)
-        fields[f"Answer{n}"] = field("answers", [answer_item(answer)])
-        fields[f"Steps{n}"] = field("steps", steps_for(problem, answer["name"]))
+        fields[f"Answer{n}"] = field("answers", [item])
+        fields[f"Steps{n}"] = field("steps", own_steps)
         fields[f"AnswerPicture{n}"] = field("picture", pictures.each[answer["name"]].name, width, answer["name"])
     from ..typed import grading_field
 

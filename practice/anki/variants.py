@@ -19,9 +19,10 @@ def card_slots(exercise: list[dict]) -> tuple[list[bool], bool]:
     return card_answers(first), wants_pass_card(first)
 
 
-def own_pictures(exercise: list[dict]) -> list[list[str]]:
-    """For each variant, the answers that need a picture of their own (those of the note's answer cards)."""
-    slots, _ = card_slots(exercise)
+def own_pictures(exercise: list[dict], slots=None) -> list[list[str]]:
+    """For each variant, the answers that need a picture of their own (those of the note's answer cards).
+    `slots`: card_slots(exercise), when the caller has it."""
+    slots, _ = card_slots(exercise) if slots is None else slots
     return [[a["name"] for a, on in zip(p["answers"], slots) if on] for p in exercise]
 
 
@@ -33,12 +34,13 @@ def check_exercise(exercise: list[dict]) -> None:
             raise RuntimeError(f"variant {p['id']} of {first['id']} asks {len(p['answers'])} answers, not {len(first['answers'])}")
 
 
-def note_fields(exercise: list[dict], pictures: list) -> dict[str, str]:
-    """Field name -> HTML of the note of an exercise (its variants, in order), given each variant's pictures."""
+def note_fields(exercise: list[dict], pictures: list, slots=None) -> dict[str, str]:
+    """Field name -> HTML of the note of an exercise (its variants, in order), given each variant's pictures.
+    `slots`: card_slots(exercise), when the caller has it."""
     from ..typed import grading_data, script_json
 
     check_exercise(exercise)
-    slots, whole_pass = card_slots(exercise)
+    slots, whole_pass = card_slots(exercise) if slots is None else slots
     fields = problem_fields(exercise[0], pictures[0], slots, whole_pass)
     if len(exercise) == 1:
         return fields
