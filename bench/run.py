@@ -290,7 +290,11 @@ def batching(n: int) -> tuple[int, int]:
 
     jobs = draw._jobs(n) if hasattr(draw, "_jobs") else max(1, min(os.cpu_count() or 1, 8, n))
     size = math.ceil(n / jobs)
-    most = getattr(draw, "BATCH_MAX", None)  # should render cap its batches, the floor does the same
+    try:
+        from practice import dotrun as runner  # (where dot is run since 2 December; draw.py before)
+    except ImportError:
+        runner = draw
+    most = getattr(runner, "BATCH_MAX", None)  # should render cap its batches, the floor does the same
     return jobs, min(size, most) if most else size
 
 

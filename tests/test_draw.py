@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from practice import draw, kinds
+from practice import dotrun, draw, kinds
 from practice.errors import UserError
 from practice.numbers import fmt
 
@@ -725,7 +725,7 @@ def test_a_dot_kept_running_gives_way_after_its_share_of_graphs(monkeypatch):
     pictures are the same."""
     sources = labelled_sources(7)
     alone = [draw.render([s], "svg")[0] for s in sources]
-    monkeypatch.setattr(draw, "STREAM_MOST", 2)
+    monkeypatch.setattr(dotrun, "STREAM_MOST", 2)
     dot = draw._Dot("svg", 1)
     try:
         jobs = [dot.submit([s]) for s in sources]
