@@ -322,7 +322,7 @@ def naive_render(sources, fmt="svg", names=None):
     return [graphviz.Source(src).pipe(format=fmt) for src in sources]
 
 
-def naive_iter_card_pictures(chunks, fmt="svg", each=None):
+def naive_iter_card_pictures(chunks, fmt="svg", each=None, total=None):
     """draw.iter_card_pictures the naive way: every picture from its own DOT text (one layout each, as before
     the pictures of a problem shared one), each through its own dot process."""
     from practice import draw
