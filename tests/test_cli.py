@@ -92,8 +92,8 @@ def test_bad_input_is_one_line_and_non_zero(args, needle):
 
 
 def test_a_reader_that_stops_early_ends_the_output_quietly():
-    """`problems | head`: no traceback, no error line, status 0."""
-    proc = subprocess.Popen([sys.executable, "-m", "practice", "problems", "--count", "3000", "--kind", "expression", "--json"],
+    """`problems | head`: no traceback, no error line, status 0. (300 problems: 1.3 MB of JSON, 20 pipe buffers.)"""
+    proc = subprocess.Popen([sys.executable, "-m", "practice", "problems", "--count", "300", "--kind", "expression", "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.read(200)
     proc.stdout.close()
