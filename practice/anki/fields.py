@@ -16,43 +16,12 @@ OP_TAGS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
 
 
 @lru_cache(maxsize=None)
-def _environment_class():
-    import types
-
-    import jinja2
-    from jinja2.runtime import Context, Macro
-
-    plain = (types.BuiltinFunctionType, Macro)  # str.split and the like, and the macros: they take no context
-
-    class QuickCallContext(Context):
-        """Jinja's Context, calling builtins and macros at once. Before every call a template makes, Jinja looks for
-        a pass_context / pass_environment mark on the callable and on its __call__ (a tenth of a deck's field time);
-        neither of these kinds can carry one, so the call is the one Jinja would make."""
-
-        def call(__self, __obj, *args, **kwargs):  # noqa: N805  (Jinja's own signature)
-            if type(__obj) not in plain:
-                return super().call(__obj, *args, **kwargs)
-            kwargs.pop("_block_vars", None)
-            kwargs.pop("_loop_vars", None)
-            try:
-                return __obj(*args, **kwargs)
-            except StopIteration:
-                return __self.environment.undefined(
-                    "value was undefined because a callable raised a StopIteration exception")
-
-    class Environment(jinja2.Environment):
-        context_class = QuickCallContext
-
-    return Environment
-
-
-@lru_cache(maxsize=None)
 def env():
     import jinja2
 
     from ..resources import templates_dir
 
-    return _environment_class()(
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(templates_dir() / "anki"), str(templates_dir() / "practice")]),
         variable_start_string="<<",
         variable_end_string=">>",
