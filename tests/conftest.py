@@ -28,7 +28,9 @@ def pytest_configure(config):
 
 # How the workers of pytest-xdist (`-n auto --dist loadgroup`, see pyproject.toml) share the suite.
 # - A module whose many tests read one costly module fixture (a whole quiz, the installed wheel, a sandboxed run
-#   of hostile files) goes whole to one worker, so the fixture is made once instead of once in every worker.
+#   of hostile files, a class set, 200 problems a cell) goes whole to one worker, so the fixture is made once
+#   instead of once in every worker (and again whenever a worker came back to the module after another's tests).
+#   With the longest of them first, the two workers still end within a second or two of each other.
 #   xdist's own loadgroup can't do this under pytest 9.2: it tags a test's node id through an attribute pytest
 #   no longer reads, and every group was silently spread over both workers. SharedFixtureScheduling does it
 #   through xdist's scheduler hook instead: every other test is a unit of its own, handed out as a worker
@@ -36,7 +38,9 @@ def pytest_configure(config):
 # - The longest modules go first: the workers take tests in collection order, so they end together rather than
 #   one finishing a long test while the other waits. By measured CPU, longest first.
 SHARED_FIXTURE_MODULES = ("test_wheel.py", "test_quiz.py", "test_qti.py", "test_check_hostile.py",
-                          "test_check_mutants.py", "test_check.py", "test_grading.py")
+                          "test_check_mutants.py", "test_check.py", "test_grading.py", "test_training_kinds.py",
+                          "test_worksheet.py", "test_problems.py", "test_typed_cards.py", "test_practice_page.py",
+                          "test_deck.py")
 LONGEST_FIRST = ("test_wheel.py", "test_typed_cards.py", "test_practice_page.py", "test_quiz.py", "test_nn.py",
                  "test_worksheet.py", "test_deck.py", "test_training_kinds.py", "test_cli.py", "test_qti.py",
                  "test_variants_cards.py", "test_picture_marks.py", "test_check_hostile.py", "test_check_mutants.py")

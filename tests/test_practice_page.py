@@ -109,7 +109,7 @@ def _expected_summary(keys, right_first):
     return ({k: (kinds_right[k], n) for k, n in kinds.items()}, {k: (ops_right[k], n) for k, n in ops.items()})
 
 
-SHARDS = 3  # the rounds split three ways, so the parallel workers share this long test
+SHARDS = 3  # the rounds split three ways: three tests of a bearable length (the module runs on one worker)
 REAL_EVERY = 10  # in each round, every 10th problem is typed with Playwright's fill and checked and left with a
 # real click or key press; the others, in one call, by TYPE_IN and the events a click and Enter send (CLICK, ENTER).
 # After the check: every verdict, and whether the shown problem's answer (.reveal) is visible.

@@ -177,7 +177,7 @@ def test_the_grading_field_is_the_record(collection):
         assert names[-4:] == ["Grading", "Variants", "VariantGrading", "VariantCount"]
 
 
-SHARDS = 3  # the problems split three ways, so the parallel workers share this long test
+SHARDS = 3  # the problems split three ways: three tests of a bearable length (the module runs on one worker)
 
 
 @pytest.mark.parametrize("shard", range(SHARDS))
