@@ -401,15 +401,9 @@ def applicable(nodes: list[dict], output_grad: float) -> list[str]:
     """The graph mistakes that can change something in this graph: an op's slip where the op appears (the
     catalogue's `applies`), overwriting where a value gets more than one contribution, the upstream
     gradient left out where it is not 1."""
-    ops, inputs, count = set(), set(), 0
-    for n in nodes:
-        op = n["op"]
-        if op:
-            ops.add(op)
-            count += len(n["inputs"])
-            inputs.update(n["inputs"])
-    reused = len(inputs) < count  # (some value is an input more than once: contributions_per_node's count > 1)
-    return list(_applicable(frozenset(ops), reused, output_grad != 1))
+    ops = frozenset(n["op"] for n in nodes if n["op"])
+    reused = max(contributions_per_node(nodes).values(), default=0) > 1
+    return list(_applicable(ops, reused, output_grad != 1))
 
 
 @functools.lru_cache(maxsize=1 << 10)  # (a few hundred sets of ops at most)
@@ -487,9 +481,8 @@ def check_hand_work(nodes: list[dict]) -> None:
     for n in nodes:
         op = n["op"]
         if op:
-            grad, ins = n["grad"], n["inputs"]
-            y = values[ins[1]] if len(ins) == 2 else n["data"]  # (_locals' x and y)
-            for local in _local(op, n.get("exponent"), values[ins[0]], y, exact, None):
+            grad = n["grad"]
+            for local in _locals(n, [*map(values.__getitem__, n["inputs"])], n["data"], exact, None):
                 contribution = local * grad
                 if (abs(local) < small and local != 0) or (abs(contribution) < small and contribution != 0):
                     raise Unfair(f"a contribution of {n['name']} is too small to round")
@@ -538,43 +531,20 @@ def assess(nodes: list[dict], answers: list[tuple[str, float]], output_grad: flo
     keys = dict(answers)
     if strict and not all(map(hand_sized, keys.values())):
         raise Unfair("an answer is too small to round")
-    global _draw
-    outer, _draw = _draw, (nodes, {})  # (remembered(nodes), without a context manager's calls)
-    try:
+    with remembered(nodes):
         return _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict)
-    finally:
-        _draw = outer
 
 
 def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     """assess, with each replay of the draw worked out once."""
     learned = _replays(lambda r: evaluate(r, None), strict)
-    if len(learned) == 2:  # (both learners, as a generated problem always has them)
-        first, second = learned
-        tolerances = {}
-        for name, key in keys.items():
-            tolerances[name] = _tolerance(key, max(abs(first[name] - key), abs(second[name] - key)))
-    else:
-        tolerances = {name: _tolerance(key, max([abs(w[name] - key) for w in learned], default=0.0))
-                      for name, key in keys.items()}
+    tolerances = {name: tolerance_from(key, [abs(w[name] - key) for w in learned]) for name, key in keys.items()}
     worked = _replays(lambda r: _replayed(output_grad, r, None)[1:], strict, _both)  # (values, grads) of each
     node_tolerances = {}
-    floor, rounded_floor = FLOOR / SAFETY, _FLOOR_ROUNDED
-    if len(worked) == 2:  # (both learners, as a generated problem always has them: each node with their grads)
-        for n, a, b in zip(nodes, worked[0][1], worked[1][1]):
-            if not n.get("constant"):
-                grad = n["grad"]
-                a, b = abs(a - grad), abs(b - grad)
-                worst = a if a > b else b
-                # (_tolerance(grad, worst), its common case first: the floor)
-                node_tolerances[n["name"]] = (rounded_floor if worst <= floor and 0.0001 * abs(grad) <= FLOOR
-                                              else _tolerance(grad, worst))
-    else:
-        for n, *learners in zip(nodes, *(g for _, g in worked)):
-            if not n.get("constant"):
-                grad = n["grad"]
-                worst = max([abs(learner - grad) for learner in learners], default=0.0)
-                node_tolerances[n["name"]] = _tolerance(grad, worst)
+    for n, *learners in zip(nodes, *(grads for _, grads in worked)):
+        if not n.get("constant"):
+            grad = n["grad"]
+            node_tolerances[n["name"]] = tolerance_from(grad, [abs(learner - grad) for learner in learners])
     found: dict[str, list[dict]] = {name: [] for name in keys}
     # each answer's (name, key, the largest change that is no change, the closest a caught mistake may land)
     bounds = [(name, key, UNCHANGED * max(1.0, abs(key)), MARGIN * tolerances[name]) for name, key in keys.items()]
