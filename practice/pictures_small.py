@@ -43,12 +43,12 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 @functools.cache
-def fixed_palette() -> list[tuple[int, int, int]]:
-    """Black to white in GREYS steps, then black to the highlight colour in AMBERS steps (black shared); read only."""
+def fixed_palette() -> tuple[tuple[int, int, int], ...]:
+    """Black to white in GREYS steps, then black to the highlight colour in AMBERS steps (black shared)."""
     amber = _rgb(HIGHLIGHT_FILL)
     greys = [(round(255 * k / (GREYS - 1)),) * 3 for k in range(GREYS)]
     ambers = [tuple(round(c * k / AMBERS) for c in amber) for k in range(1, AMBERS + 1)]
-    return greys + ambers
+    return tuple(greys + ambers)  # (a tuple: the one cached palette cannot be changed by a caller)
 
 
 def _near(colour, palette) -> bool:
