@@ -242,10 +242,7 @@ def _ref(n: dict, pretty: bool) -> str:
 
 def expression_text(node: dict, by_name: dict[str, dict], pretty: bool) -> str:
     """The right-hand side of `node` as a statement: `a*b` for programs, `a × b` for people."""
-    op, ins = node["op"], []
-    for name in node["inputs"]:  # (a named input is its name: _ref only for constants)
-        x = by_name[name]
-        ins.append(_ref(x, pretty) if x.get("constant") else name)
+    op, ins = node["op"], [_ref(by_name[n], pretty) for n in node["inputs"]]
     if op in PRETTY:
         symbol = PRETTY[op] if pretty else op
         return f"{ins[0]} {symbol} {ins[1]}" if pretty or op in "+-" else f"{ins[0]}{symbol}{ins[1]}"
