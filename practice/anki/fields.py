@@ -6,6 +6,8 @@ a learner's collection keeps its notes when a new deck is imported over an old o
 
 from functools import lru_cache
 
+from markupsafe import Markup
+
 from ..errors import UserError
 from .cards import card_answers, question_parts, steps_for_each, wants_pass_card
 
@@ -56,6 +58,17 @@ def same_field(macro: str, *args) -> str:
     return field(macro, *args)
 
 
+def lines_field(macro: str, values: list) -> list[str]:
+    """A macro that renders many values at once, one a line of its output (one call, not a call each): the
+    HTML of each value, in order."""
+    if not values:
+        return []
+    parts = field(macro, values).split("\n")
+    if len(parts) != len(values):
+        raise RuntimeError(f"macro {macro} gave {len(parts)} lines for {len(values)} values")
+    return parts
+
+
 def clear_caches() -> None:
     """Forget the loaded templates (a test that points templates_dir elsewhere calls this before and after)."""
     env.cache_clear()
@@ -87,14 +100,24 @@ def problem_field_names() -> list[str]:
     return names
 
 
-def answer_item(answer: dict) -> tuple[str, str, str, list[tuple[str, str]]]:
-    """(name, value, tolerance or "", [(a mistake's value, why)]) of one answer, as people see numbers."""
+def answer_item(answer: dict) -> tuple[Markup, str, str, list[tuple[str, str]]]:
+    """(name's HTML, value, tolerance or "", [(a mistake's value, why)]) of one answer, as people see them."""
     from ..numbers import fmt, has_places
 
     value = answer["value"]
     tolerance = "" if has_places(value, 2) else fmt(answer["tolerance"])
     mistakes = [(fmt(m["value"]), m["why"]) for m in answer.get("mistakes", []) if m.get("why")]
-    return answer["name"], fmt(value), tolerance, mistakes
+    return Markup(same_field("answer_name", answer["name"])), fmt(value), tolerance, mistakes
+
+
+def steps_fields(lines: list[str], each: list[list[str]]) -> tuple[str, list[str]]:
+    """The Steps field of every step `lines`, and a Steps field for each list of `each` (lines of `lines`):
+    each line rendered once, though most are in several fields."""
+    distinct = list(dict.fromkeys(lines))
+    items = dict(zip(distinct, lines_field("step_items", distinct)))
+    return field("steps", Markup("".join(items[line] for line in lines))), [
+        field("steps", Markup("".join(items[line] for line in own))) for own in each
+    ]
 
 
 def css_width(picture) -> int:
@@ -133,17 +156,17 @@ def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, who
         QuestionPicture=field("picture", pictures.question.name, width, "question"),
         Answer=field("answers", items),
         AnswerPicture=field("picture", pictures.answer.name, width, "all"),
-        Steps=field("steps", problem.get("steps") or []),
         Kind=problem["kind"],
         Difficulty=problem["difficulty"],
         Pass=same_field("whole_pass", find_text, all(" " not in a["name"] for a in answers)) if whole_pass else "",
     )
     wanted = [(n, answer, item) for n, (answer, item, on) in enumerate(zip(answers, items, slots), start=1) if on]
-    steps = steps_for_each(problem, [answer["name"] for _, answer, _ in wanted])
+    fields["Steps"], steps = steps_fields(problem.get("steps") or [],
+                                          steps_for_each(problem, [answer["name"] for _, answer, _ in wanted]))
     for (n, answer, item), own_steps in zip(wanted, steps):
         fields[f"Ask{n}"] = same_field("ask", answer["name"], problem["kind"], output, output_grad)
         fields[f"Answer{n}"] = field("answers", [item])
-        fields[f"Steps{n}"] = field("steps", own_steps)
+        fields[f"Steps{n}"] = own_steps
         fields[f"AnswerPicture{n}"] = field("picture", pictures.each[answer["name"]].name, width, answer["name"])
     from ..typed import grading_field
 
