@@ -58,12 +58,12 @@ def same_field(macro: str, *args) -> str:
     return field(macro, *args)
 
 
-def lines_field(macro: str, values: list) -> list[str]:
+def lines_field(macro: str, values: list, *args) -> list[str]:
     """A macro that renders many values at once, one a line of its output (one call, not a call each): the
-    HTML of each value, in order."""
+    HTML of each value, in order. `args` follow the values."""
     if not values:
         return []
-    parts = field(macro, values).split("\n")
+    parts = field(macro, values, *args).split("\n")
     if len(parts) != len(values):
         raise RuntimeError(f"macro {macro} gave {len(parts)} lines for {len(values)} values")
     return parts
@@ -153,9 +153,7 @@ def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, who
     fields.update(
         Id=problem["id"],
         Question=field("question", blocks, rounding),
-        QuestionPicture=field("picture", pictures.question.name, width, "question"),
         Answer=field("answers", items),
-        AnswerPicture=field("picture", pictures.answer.name, width, "all"),
         Kind=problem["kind"],
         Difficulty=problem["difficulty"],
         Pass=same_field("whole_pass", find_text, all(" " not in a["name"] for a in answers)) if whole_pass else "",
@@ -167,7 +165,10 @@ def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, who
         fields[f"Ask{n}"] = same_field("ask", answer["name"], problem["kind"], output, output_grad)
         fields[f"Answer{n}"] = field("answers", [item])
         fields[f"Steps{n}"] = own_steps
-        fields[f"AnswerPicture{n}"] = field("picture", pictures.each[answer["name"]].name, width, answer["name"])
+    shown = [("QuestionPicture", pictures.question.name, "question"), ("AnswerPicture", pictures.answer.name, "all")]
+    shown += [(f"AnswerPicture{n}", pictures.each[answer["name"]].name, answer["name"]) for n, answer, _ in wanted]
+    imgs = lines_field("pictures", [(name, Markup(same_field("picture_alt", what))) for _, name, what in shown], width)
+    fields.update(zip([key for key, _, _ in shown], imgs))
     from ..typed import grading_field
 
     fields["Grading"] = grading_field(problem)
