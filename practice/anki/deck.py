@@ -18,7 +18,9 @@ import click
 from ..errors import UserError
 from . import fields as _fields
 from . import package as _package
-from .fields import MAX_ANSWERS, OP_TAGS, PICTURE_PX_PER_PT, concept_tags, problem_field_names, problem_tags  # noqa: F401
+from .fields import (  # noqa: F401
+    MAX_ANSWERS, OP_TAGS, PICTURE_PX_PER_PT, PROBLEM_FIELDS, concept_tags, problem_field_names, problem_tags,
+)
 from .models import (  # noqa: F401
     CLOZE_MODEL_ID, CLOZE_MODEL_NAME, CONCEPT_MODEL_ID, CONCEPT_MODEL_NAME, PROBLEM_MODEL_ID, PROBLEM_MODEL_NAME, models,
 )
@@ -143,7 +145,7 @@ def _exercise_note(exercise, pictures, model, slots=None):
     tags = list(dict.fromkeys(t for p in exercise for t in problem_tags(p)))  # what the note's variants use
     note = genanki.Note(
         model=model,
-        fields=[values[name] for name in problem_field_names()],
+        fields=[values[name] for name in PROBLEM_FIELDS],
         tags=tags,
         guid=genanki.guid_for(PROBLEM_GUID, exercise[0]["id"]),
     )

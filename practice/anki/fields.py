@@ -89,7 +89,7 @@ for _n in range(1, MAX_ANSWERS + 1):
     VARIANT_FIELDS += [f"Ask{_n}", f"Answer{_n}", f"Steps{_n}", f"AnswerPicture{_n}"]
 
 
-def problem_field_names() -> list[str]:
+def _field_names() -> tuple[str, ...]:
     """The problem note's fields. New fields go at the end: a learner's collection keeps its notes."""
     names = ["Id", "Question", "QuestionPicture", "Answer", "AnswerPicture", "Steps", "Kind", "Difficulty", "Pass"]
     for n in range(1, MAX_ANSWERS + 1):
@@ -97,7 +97,14 @@ def problem_field_names() -> list[str]:
     names += [f"AnswerPicture{n}" for n in range(1, MAX_ANSWERS + 1)]
     names.append("Grading")  # what the typed-answer boxes' verdicts read (practice/typed.py)
     names += ["Variants", "VariantGrading", "VariantCount"]  # variants 2..N (practice/anki/variants.py)
-    return names
+    return tuple(names)
+
+
+PROBLEM_FIELDS = _field_names()  # made once: every note reads them
+
+
+def problem_field_names() -> list[str]:
+    return list(PROBLEM_FIELDS)
 
 
 def answer_item(answer: dict) -> tuple[Markup, str, str, list[tuple[str, str]]]:
@@ -149,7 +156,7 @@ def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, who
     find_text = find[:1].upper() + find[1:] if find else ""
     items = [answer_item(a) for a in answers]  # each answer's numbers as people see them, once for both fields
     width = css_width(pictures.question)  # every picture of a problem has its size: the card never jumps
-    fields = dict.fromkeys(problem_field_names(), "")
+    fields = dict.fromkeys(PROBLEM_FIELDS, "")
     fields.update(
         Id=problem["id"],
         Question=field("question", blocks, rounding),

@@ -18,10 +18,11 @@ def zip_time(timestamp: float) -> tuple:
 
 
 # Where genanki's Note._INVALID_HTML_TAG_RE can match: a "<" that does not start a valid tag by its look-ahead
-# `/?[a-zA-Z0-9]+(?: .*|/?)>|!--|!\[CDATA\[`. ` [^>\n]*>` holds exactly where ` .*>` does (a ">" later on the
-# line), without running to the line's end and back from every tag: genanki's check cost more than the notes'
-# rows, and is run only for a note where this finds something.
-_MAYBE_INVALID_TAG = re.compile(r"<(?!/?[a-zA-Z0-9]+(?: [^>\n]*>|/?>)|!--|!\[CDATA\[)")
+# `/?[a-zA-Z0-9]+(?: .*|/?)>|!--|!\[CDATA\[`. ` [^>\n\x1f]*>` holds where ` .*>` does (a ">" later on the line),
+# without running to the line's end and back from every tag: genanki's check cost more than the notes' rows, and
+# is run only for a note where this finds something. It stops at \x1f, Anki's field separator, too: one search
+# of a note's fields joined (its flds column) finds a "<" wherever a search of each field would.
+_MAYBE_INVALID_TAG = re.compile(r"<(?!/?[a-zA-Z0-9]+(?: [^>\n\x1f]*>|/?>)|!--|!\[CDATA\[)")
 
 
 class PackageWriter:
@@ -93,11 +94,12 @@ class PackageWriter:
 
         note.fields = _fix_deprecated_builtin_models_and_warn(note.model, note.fields)
         note._check_number_model_fields_matches_num_fields()
-        if any(_MAYBE_INVALID_TAG.search(f) for f in note.fields):
+        fields = note._format_fields()
+        if _MAYBE_INVALID_TAG.search(fields):
             note._check_invalid_html_tags_in_fields()  # genanki's own check and warning
         note_id, mod = next(self._ids), int(self.timestamp)
         self._notes.append((note_id, note.guid, note.model.model_id, mod, -1, note._format_tags(),
-                            note._format_fields(), note.sort_field, 0, 0, ""))
+                            fields, note.sort_field, 0, 0, ""))
         for card in note.cards:  # genanki's Card.write_to_db
             self._cards.append((next(self._ids), note_id, deck.deck_id, card.ord, mod, -1, 0, -1 if card.suspend else 0,
                                 note.due, 0, 0, 0, 0, 0, 0, 0, 0, ""))
