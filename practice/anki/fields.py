@@ -9,6 +9,8 @@ from functools import lru_cache
 from markupsafe import Markup
 
 from ..errors import UserError
+from ..numbers import fmt, has_places
+from ..typed import grading_field
 from .cards import card_answers, question_parts, steps_for_each, wants_pass_card
 
 # Answer slots of the problem note: one card template each. A neuron with three inputs asks for 7 grads.
@@ -109,8 +111,6 @@ def problem_field_names() -> list[str]:
 
 def answer_item(answer: dict) -> tuple[Markup, str, str, list[tuple[str, str]]]:
     """(name's HTML, value, tolerance or "", [(a mistake's value, why)]) of one answer, as people see them."""
-    from ..numbers import fmt, has_places
-
     value = answer["value"]
     tolerance = "" if has_places(value, 2) else fmt(answer["tolerance"])
     mistakes = [(fmt(m["value"]), m["why"]) for m in answer.get("mistakes", []) if m.get("why")]
@@ -176,8 +176,6 @@ def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, who
     shown += [(f"AnswerPicture{n}", pictures.each[answer["name"]].name, answer["name"]) for n, answer, _ in wanted]
     imgs = lines_field("pictures", [(name, Markup(same_field("picture_alt", what))) for _, name, what in shown], width)
     fields.update(zip([key for key, _, _ in shown], imgs))
-    from ..typed import grading_field
-
     fields["Grading"] = grading_field(problem)
     fields["VariantCount"] = "1"
     return fields

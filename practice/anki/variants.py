@@ -9,6 +9,7 @@ The card script (templates/anki/variants.js) only chooses which variant to show;
 
 from markupsafe import Markup
 
+from ..typed import grading_data, script_json
 from .cards import card_answers, wants_pass_card
 from .fields import VARIANT_FIELDS, field, problem_fields
 
@@ -37,8 +38,6 @@ def check_exercise(exercise: list[dict]) -> None:
 def note_fields(exercise: list[dict], pictures: list, slots=None) -> dict[str, str]:
     """Field name -> HTML of the note of an exercise (its variants, in order), given each variant's pictures.
     `slots`: card_slots(exercise), when the caller has it."""
-    from ..typed import grading_data, script_json
-
     check_exercise(exercise)
     slots, whole_pass = card_slots(exercise) if slots is None else slots
     fields = problem_fields(exercise[0], pictures[0], slots, whole_pass)
