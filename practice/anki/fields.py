@@ -60,15 +60,16 @@ def same_field(macro: str, *args) -> str:
     return field(macro, *args)
 
 
-def lines_field(macro: str, values: list, *args) -> list[str]:
-    """A macro that renders many values at once, one a line of its output (one call, not a call each): the
-    HTML of each value, in order. `args` follow the values."""
-    if not values:
-        return []
-    parts = field(macro, values, *args).split("\n")
-    if len(parts) != len(values):
-        raise RuntimeError(f"macro {macro} gave {len(parts)} lines for {len(values)} values")
-    return parts
+SEP = "\x1f"  # Anki's field separator, which no field holds: what a macro making many parts puts after each
+
+
+def parts(macro: str, values: list, *args) -> list[str]:
+    """The HTML of each of `values`, in order, from one call of a macro that renders them all (one call, not a
+    call each), each followed by SEP. `args` follow the values."""
+    *html, rest = str(getattr(macros(), macro)(values, *args)).split(SEP)
+    if len(html) != len(values) or rest.strip():
+        raise RuntimeError(f"macro {macro} gave {len(html)} parts for {len(values)} values")
+    return html
 
 
 def clear_caches() -> None:
@@ -121,7 +122,7 @@ def steps_fields(lines: list[str], each: list[list[str]]) -> tuple[str, list[str
     """The Steps field of every step `lines`, and a Steps field for each list of `each` (lines of `lines`):
     each line rendered once, though most are in several fields."""
     distinct = list(dict.fromkeys(lines))
-    items = dict(zip(distinct, lines_field("step_items", distinct)))
+    items = dict(zip(distinct, parts("step_items", distinct)))
     return field("steps", Markup("".join(items[line] for line in lines))), [
         field("steps", Markup("".join(items[line] for line in own))) for own in each
     ]
@@ -174,7 +175,7 @@ def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, who
         fields[f"Steps{n}"] = own_steps
     shown = [("QuestionPicture", pictures.question.name, "question"), ("AnswerPicture", pictures.answer.name, "all")]
     shown += [(f"AnswerPicture{n}", pictures.each[answer["name"]].name, answer["name"]) for n, answer, _ in wanted]
-    imgs = lines_field("pictures", [(name, Markup(same_field("picture_alt", what))) for _, name, what in shown], width)
+    imgs = parts("pictures", [(name, Markup(same_field("picture_alt", what))) for _, name, what in shown], width)
     fields.update(zip([key for key, _, _ in shown], imgs))
     fields["Grading"] = grading_field(problem)
     fields["VariantCount"] = "1"
