@@ -173,10 +173,11 @@ def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, who
         fields[f"Ask{n}"] = same_field("ask", answer["name"], problem["kind"], output, output_grad)
         fields[f"Answer{n}"] = field("answers", [item])
         fields[f"Steps{n}"] = own_steps
-    shown = [("QuestionPicture", pictures.question.name, "question"), ("AnswerPicture", pictures.answer.name, "all")]
-    shown += [(f"AnswerPicture{n}", pictures.each[answer["name"]].name, answer["name"]) for n, answer, _ in wanted]
-    imgs = parts("pictures", [(name, Markup(same_field("picture_alt", what))) for _, name, what in shown], width)
-    fields.update(zip([key for key, _, _ in shown], imgs))
+    # (field, file, what it shows) of each picture, made in one call
+    pics = [("QuestionPicture", pictures.question.name, "question"), ("AnswerPicture", pictures.answer.name, "all")]
+    pics += [(f"AnswerPicture{n}", pictures.each[answer["name"]].name, answer["name"]) for n, answer, _ in wanted]
+    imgs = parts("pictures", [(name, Markup(same_field("picture_alt", what))) for _, name, what in pics], width)
+    fields.update(zip([key for key, _, _ in pics], imgs))
     fields["Grading"] = grading_field(problem)
     fields["VariantCount"] = "1"
     return fields
