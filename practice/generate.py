@@ -140,10 +140,11 @@ def grade_draft(draft: Draft, nodes: list[dict], answers, strict: bool = True) -
         evaluate = functools.partial(draft.evaluate, nodes)
     else:
         evaluate = functools.partial(grade.graph_answers, nodes, draft.asked, draft.output_grad)
-    if strict:
-        grade.check_hand_work(nodes)
-    mistakes = draft.mistakes + grade.applicable(nodes, draft.output_grad)
-    graded, node_tolerances = grade.assess(nodes, answers, draft.output_grad, evaluate, mistakes, strict=strict)
+    with grade.remembered(nodes):  # (the three read one plan of the graph)
+        if strict:
+            grade.check_hand_work(nodes)
+        mistakes = draft.mistakes + grade.applicable(nodes, draft.output_grad)
+        graded, node_tolerances = grade.assess(nodes, answers, draft.output_grad, evaluate, mistakes, strict=strict)
     for n in nodes:
         if n["name"] in node_tolerances:
             n["tolerance"] = node_tolerances[n["name"]]
