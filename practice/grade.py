@@ -567,11 +567,11 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     learned = _replays(lambda r: evaluate(r, None), strict)
     tolerances = {name: tolerance_from(key, [abs(w[name] - key) for w in learned]) for name, key in keys.items()}
     worked = _replays(lambda r: _replayed(output_grad, r, None)[1:], strict, _both)  # (values, grads) of each
-    node_tolerances = {}
-    for n, *learners in zip(nodes, *(grads for _, grads in worked)):
-        if not n.get("constant"):
-            grad = n["grad"]
-            node_tolerances[n["name"]] = tolerance_from(grad, [abs(learner - grad) for learner in learners])
+    keys_ = [n["grad"] for n in nodes]
+    worst = [0.0] * len(nodes)  # each node's largest error over the learners (as tolerance_from's max)
+    for _, grads in worked:
+        worst = [max(w, abs(learner - key)) for w, learner, key in zip(worst, grads, keys_)]
+    node_tolerances = {n["name"]: _tolerance(key, w) for n, key, w in zip(nodes, keys_, worst) if not n.get("constant")}
     found: dict[str, list[dict]] = {name: [] for name in keys}
     # each answer's (name, key, the largest change that is no change, the closest a caught mistake may land)
     bounds = [(name, key, UNCHANGED * max(1.0, abs(key)), MARGIN * tolerances[name]) for name, key in keys.items()]
