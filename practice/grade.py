@@ -492,7 +492,8 @@ def check_hand_work(nodes: list[dict]) -> None:
         if (abs(data) < small and data != 0) or (abs(grad) < small and grad != 0):  # (not hand_sized)
             raise Unfair(f"{n['name']} is too small to round")
     plan = _plan_of(nodes)
-    for (i, *_), locals_ in zip(reversed(plan.steps), reversed(_node_locals(nodes, plan))):  # (in the nodes' order)
+    for step, locals_ in zip(reversed(plan.steps), reversed(_node_locals(nodes, plan))):  # (in the nodes' order)
+        i = step[0]
         grad = nodes[i]["grad"]
         for local in locals_:
             contribution = local * grad
