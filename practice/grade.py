@@ -243,18 +243,17 @@ def _plan_of(nodes: list[dict]) -> "_plan":
     """The plan of the draw being assessed, made once (see `remembered`), or of other nodes, made anew."""
     if _draw is None or _draw[0] is not nodes:
         return _plan(nodes)
-    memo = _draw[1]
-    plan = memo.get("plan")
+    plan = _draw[1].get("plan")
     if plan is None:
-        plan = memo["plan"] = _plan(nodes)
+        plan = _draw[1]["plan"] = _plan(nodes)
     return plan
 
 
 class _plan:
     """A record's nodes as the replays read them: node i's name and given data, and for each op node a step
     (i, op, its function, its exponent, its input indexes, x's index, y's index), x and y being what _local
-    takes (a binary op's two inputs, a unary op's input and node i itself). Also what `applicable` asks of
-    the graph: its ops, and whether some value gets more than one contribution (`reused`)."""
+    takes (a binary op's two inputs, a unary op's input and node i itself); and for `applicable`, its ops and
+    whether a value gets more than one contribution (`reused`)."""
 
     def __init__(self, nodes: list[dict]):
         self.index = index = {}
@@ -393,8 +392,8 @@ def remembered(nodes: list[dict]):
     """While assessing one draw, `work` on these very nodes (and no other `data`) works each replay out once:
     the rounding learners' answers and node grads are the same replay, a kind's own mistakes (a step's,
     a swap's) replay the key's pass, and every mistake of one rounding shares its forward pass. The nodes
-    are only read meanwhile, and so is a replay `work` hands back (every caller only reads it). Within an outer
-    scope on the same nodes, the outer one's replays serve (they depend on the nodes alone)."""
+    are only read meanwhile, and so is a replay `work` hands back (every caller only reads it). An outer scope
+    on the same nodes lends its replays (they depend on the nodes alone)."""
     global _draw
     outer = _draw
     _draw = outer if outer is not None and outer[0] is nodes else (nodes, {})
@@ -491,29 +490,20 @@ def check_hand_work(nodes: list[dict]) -> None:
         data, grad = n["data"], n["grad"]
         if (abs(data) < small and data != 0) or (abs(grad) < small and grad != 0):  # (not hand_sized)
             raise Unfair(f"{n['name']} is too small to round")
-    plan = _plan_of(nodes)
-    for step, locals_ in zip(reversed(plan.steps), reversed(_node_locals(nodes, plan))):  # (in the nodes' order)
+    plan, values = _plan_of(nodes), [n["data"] for n in nodes]
+    # the local derivatives on the nodes' data: the key's (worked out once for its mistakes too) where the exact
+    # forward pass gives the same numbers, as it does but for a σ of a negative input, now and then
+    exact_values = _forwarded(exact)[1] if _draw is not None and _draw[0] is nodes else None
+    found = _key_locals(_draw[1], plan, exact_values) if exact_values == values else None
+    if found is None:
+        found = [_local(op, k, values[x], values[y], exact, None) for _, op, _, k, _, x, y in plan.steps]
+    for step, locals_ in zip(reversed(plan.steps), reversed(found)):  # (in the nodes' order)
         i = step[0]
         grad = nodes[i]["grad"]
         for local in locals_:
             contribution = local * grad
             if (abs(local) < small and local != 0) or (abs(contribution) < small and contribution != 0):
                 raise Unfair(f"a contribution of {nodes[i]['name']} is too small to round")
-
-
-def _node_locals(nodes: list[dict], plan: _plan) -> list[tuple[float, ...]]:
-    """Each step's local derivatives (plan.steps' order) on the nodes' own data. While the draw is assessed and
-    the exact replay's forward pass gives those very numbers (as it does unless a σ of a negative input comes
-    out otherwise, or a zero's sign, which no test of check_hand_work reads), they are the key's, which its
-    mistakes' replays use too: worked out once."""
-    values = [n["data"] for n in nodes]
-    if _draw is not None and _draw[0] is nodes:
-        _, exact_values = _forwarded(exact)
-        if exact_values == values:
-            found = _key_locals(_draw[1], plan, exact_values)
-            if found is not None:
-                return found
-    return [_local(op, k, values[x], values[y], exact, None) for _, op, _, k, _, x, y in plan.steps]
 
 
 def _replays(replay, strict: bool, numbers=None) -> list:
@@ -568,11 +558,12 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     learned = _replays(lambda r: evaluate(r, None), strict)
     tolerances = {name: tolerance_from(key, [abs(w[name] - key) for w in learned]) for name, key in keys.items()}
     worked = _replays(lambda r: _replayed(output_grad, r, None)[1:], strict, _both)  # (values, grads) of each
-    keys_ = [n["grad"] for n in nodes]
+    node_keys = [n["grad"] for n in nodes]
     worst = [0.0] * len(nodes)  # each node's largest error over the learners (as tolerance_from's max)
     for _, grads in worked:
-        worst = [max(w, abs(learner - key)) for w, learner, key in zip(worst, grads, keys_)]
-    node_tolerances = {n["name"]: _tolerance(key, w) for n, key, w in zip(nodes, keys_, worst) if not n.get("constant")}
+        worst = [max(w, abs(learner - key)) for w, learner, key in zip(worst, grads, node_keys)]
+    node_tolerances = {n["name"]: _tolerance(key, w)
+                       for n, key, w in zip(nodes, node_keys, worst) if not n.get("constant")}
     found: dict[str, list[dict]] = {name: [] for name in keys}
     # each answer's (name, key, the largest change that is no change, the closest a caught mistake may land)
     bounds = [(name, key, UNCHANGED * max(1.0, abs(key)), MARGIN * tolerances[name]) for name, key in keys.items()]
