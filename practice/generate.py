@@ -140,10 +140,11 @@ def grade_draft(draft: Draft, nodes: list[dict], answers, strict: bool = True) -
         evaluate = functools.partial(draft.evaluate, nodes)
     else:
         evaluate = functools.partial(grade.graph_answers, nodes, draft.asked, draft.output_grad)
-    if strict:
-        grade.check_hand_work(nodes)
-    mistakes = draft.mistakes + grade.applicable(nodes, draft.output_grad)
-    graded, node_tolerances = grade.assess(nodes, answers, draft.output_grad, evaluate, mistakes, strict=strict)
+    with grade.remembered(nodes):  # (the three read one plan of the graph)
+        if strict:
+            grade.check_hand_work(nodes)
+        mistakes = draft.mistakes + grade.applicable(nodes, draft.output_grad)
+        graded, node_tolerances = grade.assess(nodes, answers, draft.output_grad, evaluate, mistakes, strict=strict)
     for n in nodes:
         if n["name"] in node_tolerances:
             n["tolerance"] = node_tolerances[n["name"]]
@@ -157,48 +158,64 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
     for _ in range(MAX_DRAWS):
         try:
             draft = build(rng, difficulty)
-            order = draft.output.topo()
-            if not _forward_acceptable(order, difficulty, draft.places):
-                continue
-            nodes = backward_nodes(draft.output, draft.output_grad, order)
         except (Redraw, DomainError, UserError):
             continue
-        by_name = {n["name"]: n for n in nodes}
-        more_steps = []
-        if draft.finish:
-            answers, more_steps, asked_text = draft.finish(by_name)
-        else:
-            answers = [(f"{name}.grad", by_name[name]["grad"]) for name in draft.asked]
-            asked_text = listing([f"{name}.grad" for name in draft.asked])
-        if not _acceptable(nodes, answers, difficulty, draft.zero_ok, draft.places):
-            continue
-        if draft.hopeless and draft.hopeless(by_name, answers):
-            continue
+        order = draft.output.topo()
         try:
-            graded = grade_draft(draft, nodes, answers)
-        except grade.Unfair:
-            continue
-        if draft.lesson and not draft.lesson(graded):
-            continue
-        rounding = grade.rounding_rule(kind)
-        record = {
-            "id": problem_id(kind, difficulty, seed),
-            "seed": seed,
-            "kind": kind,
-            "difficulty": difficulty,
-            "question": _question(draft, nodes, asked_text, rounding, by_name),
-            "rounding": rounding,
-            "output": nodes[-1]["name"],
-        }
-        if draft.output_grad != 1:
-            record["output_grad"] = float(draft.output_grad)
-        record["program"] = "; ".join(statements(nodes, by_name=by_name))
-        record.update(draft.extra)
-        record["nodes"] = nodes
-        record["answers"] = graded
-        record["steps"] = worked_steps(nodes, by_name) + more_steps
-        return record
+            record = _problem(kind, difficulty, seed, draft, order)
+        finally:
+            # Done with the draw's graph (a record holds numbers, never Values): each op's backward closure refers
+            # to its output, a cycle that only the garbage collector would free; cut, the graph goes at once.
+            for v in order:
+                v._backward = None
+        if record is not None:
+            return record
     raise RuntimeError(f"no acceptable {difficulty} {kind} problem in {MAX_DRAWS} draws (seed {seed})")
+
+
+def _problem(kind: str, difficulty: str, seed: int, draft: Draft, order: list) -> dict | None:
+    """The record of one draw (`order`: its graph, output.topo()), or None where the draw is refused."""
+    try:
+        if not _forward_acceptable(order, difficulty, draft.places):
+            return None
+        nodes = backward_nodes(draft.output, draft.output_grad, order)
+    except (Redraw, DomainError, UserError):
+        return None
+    by_name = {n["name"]: n for n in nodes}
+    more_steps = []
+    if draft.finish:
+        answers, more_steps, asked_text = draft.finish(by_name)
+    else:
+        answers = [(f"{name}.grad", by_name[name]["grad"]) for name in draft.asked]
+        asked_text = listing([f"{name}.grad" for name in draft.asked])
+    if not _acceptable(nodes, answers, difficulty, draft.zero_ok, draft.places):
+        return None
+    if draft.hopeless and draft.hopeless(by_name, answers):
+        return None
+    try:
+        graded = grade_draft(draft, nodes, answers)
+    except grade.Unfair:
+        return None
+    if draft.lesson and not draft.lesson(graded):
+        return None
+    rounding = grade.rounding_rule(kind)
+    record = {
+        "id": problem_id(kind, difficulty, seed),
+        "seed": seed,
+        "kind": kind,
+        "difficulty": difficulty,
+        "question": _question(draft, nodes, asked_text, rounding, by_name),
+        "rounding": rounding,
+        "output": nodes[-1]["name"],
+    }
+    if draft.output_grad != 1:
+        record["output_grad"] = float(draft.output_grad)
+    record["program"] = "; ".join(statements(nodes, by_name=by_name))
+    record.update(draft.extra)
+    record["nodes"] = nodes
+    record["answers"] = graded
+    record["steps"] = worked_steps(nodes, by_name) + more_steps
+    return record
 
 
 def iter_problems(entries, seed: int):

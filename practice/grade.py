@@ -232,23 +232,32 @@ def _replayed(output_grad: float, r, mistake: str | None) -> tuple["_plan", list
 def _forwarded(r) -> tuple["_plan", list[float]]:
     """(plan, forward pass with rounding r) of the draw being assessed, each worked out once."""
     memo = _draw[1]
-    plan = memo.get("plan")
-    if plan is None:
-        plan = memo["plan"] = _plan(_draw[0])
+    plan = _plan_of(_draw[0])
     values = memo.get(r)
     if values is None:
         values = memo[r] = _forward_pass(plan, r, None)
     return plan, values
 
 
+def _plan_of(nodes: list[dict]) -> "_plan":
+    """The plan of the draw being assessed, made once (see `remembered`), or of other nodes, made anew."""
+    if _draw is None or _draw[0] is not nodes:
+        return _plan(nodes)
+    plan = _draw[1].get("plan")
+    if plan is None:
+        plan = _draw[1]["plan"] = _plan(nodes)
+    return plan
+
+
 class _plan:
     """A record's nodes as the replays read them: node i's name and given data, and for each op node a step
     (i, op, its function, its exponent, its input indexes, x's index, y's index), x and y being what _local
-    takes (a binary op's two inputs, a unary op's input and node i itself)."""
+    takes (a binary op's two inputs, a unary op's input and node i itself); and for `applicable`, its ops and
+    whether a value gets more than one contribution (`reused`)."""
 
     def __init__(self, nodes: list[dict]):
         self.index = index = {}
-        names, leaves, steps, forward = [], [], [], []
+        names, leaves, steps, forward, used = [], [], [], [], []
         self.names, self.leaves, self.steps, self.forward, self.asked = names, leaves, steps, forward, {}
         position, forward_get = index.__getitem__, FORWARD.get
         for i, n in enumerate(nodes):  # (in topological order: a node's inputs are indexed before it)
@@ -257,6 +266,7 @@ class _plan:
             names.append(name)
             if op:
                 ins = tuple(map(position, n["inputs"]))
+                used += ins
                 f = forward_get(op)
                 if len(ins) == 2:
                     x, y = ins
@@ -270,6 +280,8 @@ class _plan:
             else:
                 leaves.append((i, name, n["data"]))
         self.steps.reverse()  # (the backward pass's order)
+        self.ops = frozenset(step[1] for step in steps)
+        self.reused = len(set(used)) < len(used)
 
     def grads_asked(self, asked: list[str]) -> list[tuple[str, int]]:
         """(answer name, node index) of each asked grad, worked out once per list."""
@@ -380,9 +392,11 @@ def remembered(nodes: list[dict]):
     """While assessing one draw, `work` on these very nodes (and no other `data`) works each replay out once:
     the rounding learners' answers and node grads are the same replay, a kind's own mistakes (a step's,
     a swap's) replay the key's pass, and every mistake of one rounding shares its forward pass. The nodes
-    are only read meanwhile, and so is a replay `work` hands back (every caller only reads it)."""
+    are only read meanwhile, and so is a replay `work` hands back (every caller only reads it). An outer scope
+    on the same nodes lends its replays (they depend on the nodes alone)."""
     global _draw
-    outer, _draw = _draw, (nodes, {})
+    outer = _draw
+    _draw = outer if outer is not None and outer[0] is nodes else (nodes, {})
     try:
         yield
     finally:
@@ -401,9 +415,8 @@ def applicable(nodes: list[dict], output_grad: float) -> list[str]:
     """The graph mistakes that can change something in this graph: an op's slip where the op appears (the
     catalogue's `applies`), overwriting where a value gets more than one contribution, the upstream
     gradient left out where it is not 1."""
-    ops = frozenset(n["op"] for n in nodes if n["op"])
-    reused = max(contributions_per_node(nodes).values(), default=0) > 1
-    return list(_applicable(ops, reused, output_grad != 1))
+    plan = _plan_of(nodes)
+    return list(_applicable(plan.ops, plan.reused, output_grad != 1))
 
 
 @functools.lru_cache(maxsize=1 << 10)  # (a few hundred sets of ops at most)
@@ -477,15 +490,20 @@ def check_hand_work(nodes: list[dict]) -> None:
         data, grad = n["data"], n["grad"]
         if (abs(data) < small and data != 0) or (abs(grad) < small and grad != 0):  # (not hand_sized)
             raise Unfair(f"{n['name']} is too small to round")
-    values = {n["name"]: n["data"] for n in nodes}
-    for n in nodes:
-        op = n["op"]
-        if op:
-            grad = n["grad"]
-            for local in _locals(n, [*map(values.__getitem__, n["inputs"])], n["data"], exact, None):
-                contribution = local * grad
-                if (abs(local) < small and local != 0) or (abs(contribution) < small and contribution != 0):
-                    raise Unfair(f"a contribution of {n['name']} is too small to round")
+    plan, values = _plan_of(nodes), [n["data"] for n in nodes]
+    # the local derivatives on the nodes' data: the key's (worked out once for its mistakes too) where the exact
+    # forward pass gives the same numbers, as it does but for a σ of a negative input, now and then
+    exact_values = _forwarded(exact)[1] if _draw is not None and _draw[0] is nodes else None
+    found = _key_locals(_draw[1], plan, exact_values) if exact_values == values else None
+    if found is None:
+        found = [_local(op, k, values[x], values[y], exact, None) for _, op, _, k, _, x, y in plan.steps]
+    for step, locals_ in zip(reversed(plan.steps), reversed(found)):  # (in the nodes' order)
+        i = step[0]
+        grad = nodes[i]["grad"]
+        for local in locals_:
+            contribution = local * grad
+            if (abs(local) < small and local != 0) or (abs(contribution) < small and contribution != 0):
+                raise Unfair(f"a contribution of {nodes[i]['name']} is too small to round")
 
 
 def _replays(replay, strict: bool, numbers=None) -> list:
@@ -540,11 +558,12 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     learned = _replays(lambda r: evaluate(r, None), strict)
     tolerances = {name: tolerance_from(key, [abs(w[name] - key) for w in learned]) for name, key in keys.items()}
     worked = _replays(lambda r: _replayed(output_grad, r, None)[1:], strict, _both)  # (values, grads) of each
-    node_tolerances = {}
-    for n, *learners in zip(nodes, *(grads for _, grads in worked)):
-        if not n.get("constant"):
-            grad = n["grad"]
-            node_tolerances[n["name"]] = tolerance_from(grad, [abs(learner - grad) for learner in learners])
+    node_keys = [n["grad"] for n in nodes]
+    worst = [0.0] * len(nodes)  # each node's largest error over the learners (as tolerance_from's max)
+    for _, grads in worked:
+        worst = [max(w, abs(learner - key)) for w, learner, key in zip(worst, grads, node_keys)]
+    node_tolerances = {n["name"]: _tolerance(key, w)
+                       for n, key, w in zip(nodes, node_keys, worst) if not n.get("constant")}
     found: dict[str, list[dict]] = {name: [] for name in keys}
     # each answer's (name, key, the largest change that is no change, the closest a caught mistake may land)
     bounds = [(name, key, UNCHANGED * max(1.0, abs(key)), MARGIN * tolerances[name]) for name, key in keys.items()]

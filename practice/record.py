@@ -99,8 +99,6 @@ class Shown:
 
     def text(self) -> str:
         value = self.value
-        target, rounded = fmt(value), round(value, 4)
-        plain = abs(rounded) < 1e9  # (below that, fmt(x) == target exactly when round(x, 4) == rounded)
         for places in range(self.places, 11):
             shown, read, vanished = [], [], False
             for x in self.operands:
@@ -112,11 +110,20 @@ class Shown:
                 continue
             try:
                 result = self.combine(*read)
-                if result == value or (round(result, 4) == rounded if plain else fmt(result) == target):
-                    break  # (equal numbers print alike)
+                if result == value or _prints_alike(result, value):
+                    break  # (equal numbers print alike: most steps need no rounding to tell)
             except (ZeroDivisionError, OverflowError, ValueError):
                 continue
         return self.template.format(*shown)
+
+
+def _prints_alike(x: float, value: float) -> bool:
+    """fmt(x) == fmt(value), without the texts below a billion (there the two print alike exactly when they
+    round alike to 4 places)."""
+    rounded = round(value, 4)
+    if abs(rounded) < 1e9:
+        return round(x, 4) == rounded
+    return fmt(x) == fmt(value)
 
 
 @functools.lru_cache(maxsize=1 << 16)
