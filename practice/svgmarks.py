@@ -27,13 +27,23 @@ _OUTLINE = b'<polygon fill="none" stroke="black" stroke-width="' + MARK_PENWIDTH
 _NEAR = 3.0  # pt: a bold grad is this close to where its regular twin would be
 
 
-def _group(doc: bytes, nid: bytes) -> tuple[int, int]:
+_NODE = re.compile(rb'class="node">\n<title>([^<\n]*)</title>\n')
+
+
+def _nodes(doc: bytes) -> dict[bytes, int]:
+    """Each node's DOT id -> the offset after its title in dot's SVG (-1 for an id titled twice): one pass over
+    the picture, where finding each marked node's title anew read the whole picture twice per node."""
+    out: dict[bytes, int] = {}
+    for m in _NODE.finditer(doc):
+        out[m.group(1)] = -1 if m.group(1) in out else m.end()
+    return out
+
+
+def _group(doc: bytes, nodes: dict[bytes, int], nid: bytes) -> tuple[int, int]:
     """(start, end) offsets of the lines of node `nid`'s <g> in dot's SVG, after its title."""
-    title = b'class="node">\n<title>' + nid + b"</title>\n"
-    at = doc.find(title)
-    if at < 0 or doc.find(title, at + 1) >= 0:
+    start = nodes.get(nid, -1)
+    if start < 0:
         raise Unsure("a marked node is not in the picture once")
-    start = at + len(title)
     end = doc.find(b"</g>\n", start)
     if end < 0:
         raise Unsure("a node's group does not end")
@@ -41,7 +51,11 @@ def _group(doc: bytes, nid: bytes) -> tuple[int, int]:
 
 
 _TEXT = re.compile(rb'<text text-anchor="start" x="([^"]+)" y="([^"]+)"[^>\n]* font-size="([^"]+)">([^\n]*)</text>$')
-_SHAPES = re.compile(rb"^(?:" + re.escape(_TINT) + rb"|" + re.escape(_OUTLINE) + rb')[^\n]* points="([^"]+)"/>\n', re.M)
+# A tint's or an outline's line (from its start: the shapes are found by the literal start the two share, which a
+# pattern beginning with ^ or a look-behind is not, so it was tried at every offset)
+_SHAPES = re.compile(rb'<polygon fill="(?:' + re.escape(_TINT[len(b'<polygon fill="'):]) + rb"|"
+                     + re.escape(_OUTLINE[len(b'<polygon fill="'):]) + rb')[^\n]* points="([^"]+)"/>\n')
+_Y = re.compile(rb",([^ ]+)")
 
 
 def _line_at(doc: bytes, at: int) -> tuple[int, int]:
@@ -57,7 +71,7 @@ def _text(doc: bytes, start: int, end: int) -> re.Match:
 
 
 def _y_range(points: bytes) -> tuple[float, float]:
-    ys = [float(p.split(b",")[1]) for p in points.split()]
+    ys = [float(y) for y in _Y.findall(points)]
     return min(ys), max(ys)
 
 
@@ -88,14 +102,16 @@ def _column(question: bytes, q_span, x: bytes, size: bytes) -> list[re.Match]:
     return sorted(out, key=lambda m: float(m.group(2)))
 
 
-def _group_edits(answer: bytes, question: bytes, nid: bytes, rows: list[int]) -> dict[int, list[Edit]]:
-    """Row -> the edits that take that row's mark off node `nid` (a value box: row 0; a table: its rows)."""
-    a_span, q_span = _group(answer, nid), _group(question, nid)
+def _group_edits(answer: bytes, question: bytes, spans, rows: list[int]) -> dict[int, list[Edit]]:
+    """Row -> the edits that take that row's mark off one node, whose lines are at `spans` (in the answer, in the
+    question; a value box: row 0; a table: its rows)."""
+    a_span, q_span = spans
     marked = _marked(answer, question, a_span, q_span)
     if not marked or len({m.group(1) for m in marked}) != 1 or len({m.group(3) for m in marked}) != 1:
         raise Unsure("no marked grad, or marked grads in different places")
     column = _column(question, q_span, marked[0].group(1), marked[0].group(3))
-    shapes = [(m.start(), m.end(), _y_range(m.group(1))) for m in _SHAPES.finditer(answer, *a_span)]
+    shapes = [(m.start(), m.end(), _y_range(m.group(1))) for m in _SHAPES.finditer(answer, *a_span)
+              if answer[m.start() - 1] == 10]  # a whole line: after a newline
     out = {}
     for r in rows:
         if r >= len(column) or column[r].group(4) != b" ":
@@ -127,18 +143,21 @@ class Marks:
             if row not in by_id.setdefault(nid, []):
                 by_id[nid].append(row)
         self.edits: dict[tuple[str, int], list[Edit]] = {}
+        a_nodes, q_nodes = (_nodes(answer), _nodes(question)) if by_id else ({}, {})
         for nid, rows in by_id.items():
-            for row, edits in _group_edits(answer, question, nid.encode(), rows).items():
+            key = nid.encode()
+            spans = _group(answer, a_nodes, key), _group(question, q_nodes, key)
+            for row, edits in _group_edits(answer, question, spans, rows).items():
                 self.edits[(nid, row)] = edits
 
     def without(self, spots) -> bytes:
         """The answer picture with the marks at `spots` (some of those given to the constructor) taken off."""
         edits = sorted(e for spot in spots for e in self.edits[spot])
-        parts, at = [], 0
+        answer, parts, at = memoryview(self.answer), [], 0  # views: the kept bytes are copied once, by join
         for start, end, new in edits:
-            parts += [self.answer[at:start], new]
+            parts += [answer[at:start], new]
             at = end
-        parts.append(self.answer[at:])
+        parts.append(answer[at:])
         return b"".join(parts)
 
 
