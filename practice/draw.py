@@ -352,9 +352,8 @@ def _card_start(dot: _Dot, problems: list[dict], each) -> tuple[_Drawing, list[_
         off = []
         if dot.fmt == "svg":
             every = marks(problem) & drawn
-            for name in own:
-                taken = sorted(every - marks(problem, [name]))
-                off.append([(tables.home.get(n) or node_id(n), tables.row.get(n, 0)) for n in taken])
+            spot = {n: (tables.home.get(n) or node_id(n), tables.row.get(n, 0)) for n in every}  # once, not per card
+            off = [[spot[n] for n in sorted(every - marks(problem, [name]))] for name in own]
         plans.append(_Cards(problem, own, off))
     return _start(dot, sources, names), plans
 
