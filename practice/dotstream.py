@@ -17,7 +17,6 @@ import queue
 import subprocess
 import threading
 import time
-import weakref
 from collections import deque
 from concurrent.futures import Future
 
@@ -52,28 +51,40 @@ def _marker(doc: bytes) -> int | None:
 class _Watch:
     """One thread for every stream that stops a dot silent for longer than its timeout while pictures are waiting.
     The readers block in read() alone: waiting in select() with a timeout first cost each reader a second system
-    call and thread wake-up for every piece of output (a fifth of its CPU)."""
+    call and thread wake-up for every piece of output (a fifth of its CPU). The thread runs while a stream does:
+    the last stream's reader ends it, so no thread outlives the pictures."""
 
     TICK = 1.0  # s between looks: a stuck dot is stopped within its timeout and this
 
     def __init__(self):
-        self._streams, self._lock, self._thread = weakref.WeakSet(), threading.Lock(), None
+        self._streams, self._changed, self._thread = set(), threading.Condition(), None
 
     def add(self, stream) -> None:
-        with self._lock:
+        with self._changed:
             self._streams.add(stream)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, daemon=True, name="dot-stream-watch")
                 self._thread.start()
 
     def discard(self, stream) -> None:
-        with self._lock:
+        with self._changed:
             self._streams.discard(stream)
+            done = self._thread if not self._streams else None
+            if done is not None:
+                self._thread = None
+                self._changed.notify_all()
+        if done is not None:
+            done.join()
 
     def _run(self) -> None:
+        me = threading.current_thread()
         while True:
-            time.sleep(self.TICK)
-            with self._lock:
+            with self._changed:
+                if self._thread is not me:
+                    return
+                self._changed.wait(self.TICK)
+                if self._thread is not me:
+                    return
                 streams = list(self._streams)
             now = time.monotonic()
             for stream in streams:
