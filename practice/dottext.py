@@ -103,13 +103,24 @@ class Digraph:
         return "\n".join([head, *self.body, "}"]) + "\n"
 
 
-@contextmanager
-def same(graphs: list):
-    """The statements made on the first of `graphs` inside the block, copied to the others as lines: the parts
-    the pictures of one problem share (its question's and its answers' edges, ops and constants) written once.
-    Works for the graphviz package's Digraph too (its `body` is the same list of lines)."""
-    first = graphs[0]
-    start = len(first.body)
-    yield first
-    for g in graphs[1:]:
-        g.body += first.body[start:]
+class same:
+    """`with same(graphs) as g:` the statements made on g, the first of `graphs`, copied to the others as lines:
+    the parts the pictures of one problem share (its question's and its answers' edges, ops and constants)
+    written once. Works for the graphviz package's Digraph too (its `body` is the same list of lines). A class,
+    not a generator: a problem opens a few dozen of these, and a generator's context manager costs several times
+    as much to open."""
+
+    __slots__ = ("graphs", "start")
+
+    def __init__(self, graphs: list):
+        self.graphs = graphs
+
+    def __enter__(self):
+        self.start = len(self.graphs[0].body)
+        return self.graphs[0]
+
+    def __exit__(self, kind, *_):
+        if kind is None:
+            first = self.graphs[0]
+            for g in self.graphs[1:]:
+                g.body += first.body[self.start:]
