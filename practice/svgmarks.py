@@ -27,23 +27,13 @@ _OUTLINE = b'<polygon fill="none" stroke="black" stroke-width="' + MARK_PENWIDTH
 _NEAR = 3.0  # pt: a bold grad is this close to where its regular twin would be
 
 
-_NODE = re.compile(rb'class="node">\n<title>([^<\n]*)</title>\n')
-
-
-def _nodes(doc: bytes) -> dict[bytes, int]:
-    """Each node's DOT id -> the offset after its title in dot's SVG (-1 for an id titled twice): one pass over
-    the picture, where finding each marked node's title anew read the whole picture twice per node."""
-    out: dict[bytes, int] = {}
-    for m in _NODE.finditer(doc):
-        out[m.group(1)] = -1 if m.group(1) in out else m.end()
-    return out
-
-
-def _group(doc: bytes, nodes: dict[bytes, int], nid: bytes) -> tuple[int, int]:
+def _group(doc: bytes, nid: bytes) -> tuple[int, int]:
     """(start, end) offsets of the lines of node `nid`'s <g> in dot's SVG, after its title."""
-    start = nodes.get(nid, -1)
-    if start < 0:
+    title = b'class="node">\n<title>' + nid + b"</title>\n"
+    at = doc.find(title)
+    if at < 0 or doc.find(title, at + 1) >= 0:
         raise Unsure("a marked node is not in the picture once")
+    start = at + len(title)
     end = doc.find(b"</g>\n", start)
     if end < 0:
         raise Unsure("a node's group does not end")
@@ -102,10 +92,9 @@ def _column(question: bytes, q_span, x: bytes, size: bytes) -> list[re.Match]:
     return sorted(out, key=lambda m: float(m.group(2)))
 
 
-def _group_edits(answer: bytes, question: bytes, spans, rows: list[int]) -> dict[int, list[Edit]]:
-    """Row -> the edits that take that row's mark off one node, whose lines are at `spans` (in the answer, in the
-    question; a value box: row 0; a table: its rows)."""
-    a_span, q_span = spans
+def _group_edits(answer: bytes, question: bytes, nid: bytes, rows: list[int]) -> dict[int, list[Edit]]:
+    """Row -> the edits that take that row's mark off node `nid` (a value box: row 0; a table: its rows)."""
+    a_span, q_span = _group(answer, nid), _group(question, nid)
     marked = _marked(answer, question, a_span, q_span)
     if not marked or len({m.group(1) for m in marked}) != 1 or len({m.group(3) for m in marked}) != 1:
         raise Unsure("no marked grad, or marked grads in different places")
@@ -143,11 +132,8 @@ class Marks:
             if row not in by_id.setdefault(nid, []):
                 by_id[nid].append(row)
         self.edits: dict[tuple[str, int], list[Edit]] = {}
-        a_nodes, q_nodes = (_nodes(answer), _nodes(question)) if by_id else ({}, {})
         for nid, rows in by_id.items():
-            key = nid.encode()
-            spans = _group(answer, a_nodes, key), _group(question, q_nodes, key)
-            for row, edits in _group_edits(answer, question, spans, rows).items():
+            for row, edits in _group_edits(answer, question, nid.encode(), rows).items():
                 self.edits[(nid, row)] = edits
 
     def without(self, spots) -> bytes:
