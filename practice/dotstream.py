@@ -14,9 +14,9 @@ graph, each keeping its own error message), and a new process takes over what co
 
 import os
 import queue
-import selectors
 import subprocess
 import threading
+import time
 from collections import deque
 from concurrent.futures import Future
 
@@ -48,6 +48,52 @@ def _marker(doc: bytes) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
+class _Watch:
+    """One thread for every stream that stops a dot silent for longer than its timeout while pictures are waiting.
+    The readers block in read() alone: waiting in select() with a timeout first cost each reader a second system
+    call and thread wake-up for every piece of output (a fifth of its CPU). The thread runs while a stream does:
+    the last stream's reader ends it, so no thread outlives the pictures."""
+
+    TICK = 1.0  # s between looks: a stuck dot is stopped within its timeout and this
+
+    def __init__(self):
+        self._streams, self._changed, self._thread = set(), threading.Condition(), None
+
+    def add(self, stream) -> None:
+        with self._changed:
+            self._streams.add(stream)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True, name="dot-stream-watch")
+                self._thread.start()
+
+    def discard(self, stream) -> None:
+        with self._changed:
+            self._streams.discard(stream)
+            done = self._thread if not self._streams else None
+            if done is not None:
+                self._thread = None
+                self._changed.notify_all()
+        if done is not None:
+            done.join()
+
+    def _run(self) -> None:
+        me = threading.current_thread()
+        while True:
+            with self._changed:
+                if self._thread is not me:
+                    return
+                self._changed.wait(self.TICK)
+                if self._thread is not me:
+                    return
+                streams = list(self._streams)
+            now = time.monotonic()
+            for stream in streams:
+                stream._check(now)
+
+
+_WATCH = _Watch()
+
+
 class _Batch:
     __slots__ = ("number", "sources", "future")
 
@@ -56,8 +102,9 @@ class _Batch:
 
 
 class Stream:
-    """One dot process and two threads: a writer that feeds it batches, a reader that cuts its output into
-    pictures and completes each batch's Future with [(picture or None, dot's message)], one per source.
+    """One dot process and two threads (and the watch that every stream shares): a writer that feeds it batches, a
+    reader that cuts its output into pictures and completes each batch's Future with [(picture or None, dot's
+    message)], one per source.
     `fix(picture)` is applied to each picture (the clean-up a batch's pictures get); `fallback(sources)` draws a
     batch the stream could not, returning the same list. send() is called from one thread; once dot has stopped
     it returns None, and the caller starts another Stream."""
@@ -70,6 +117,7 @@ class Stream:
         self._pending: deque[_Batch] = deque()
         self._numbers = iter(range(1, 1 << 62))
         self._abandon = False
+        self._heard = time.monotonic()  # when dot last wrote, or was last given work while idle
         self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._inbox = queue.SimpleQueue()
         self._open = True  # the reader takes batches (until dot stops)
@@ -81,10 +129,12 @@ class Stream:
 
     def send(self, sources: list[str]) -> Future | None:
         batch = _Batch(next(self._numbers), list(sources))
-        data = ("\n".join(batch.sources) + f"\ndigraph bp_stream_mark_{batch.number} {{}}\n").encode("utf-8")
+        data = "\n".join([*batch.sources, f"digraph bp_stream_mark_{batch.number} {{}}", ""]).encode("utf-8")
         with self._lock:
             if not self._open:
                 return None
+            if not self._pending:
+                self._heard = time.monotonic()  # dot's time for this batch starts now
             self._pending.append(batch)
             self.queued += len(batch.sources)
             self.sent += len(batch.sources)
@@ -127,20 +177,22 @@ class Stream:
             else:
                 self._finish(batch, self.fallback(batch.sources))
 
+    def _check(self, now: float) -> None:
+        """(The watch thread) stop dot if pictures have been waiting longer than the timeout since it last wrote."""
+        with self._lock:
+            stuck = bool(self._pending) and now - self._heard > self.timeout
+        if stuck and self._proc.poll() is None:
+            self._proc.kill()  # dot took too long on something: the reader reads the end, and draws what waits apart
+
     def _read(self, proc) -> None:
         fd, buf, docs = proc.stdout.fileno(), b"", []
-        readable = selectors.DefaultSelector()  # not select(): no limit on the descriptor's number
-        readable.register(fd, selectors.EVENT_READ)
+        _WATCH.add(self)
         try:
             while True:
-                with self._lock:
-                    waiting = bool(self._pending)
-                if not readable.select(self.timeout if waiting else None):
-                    proc.kill()  # dot took too long on something: stop it, and draw what was waiting apart
-                    break
                 chunk = os.read(fd, _READ)
                 if not chunk:
                     break
+                self._heard = time.monotonic()
                 whole, buf = _cut(buf + chunk)
                 for doc in whole:
                     number = _marker(doc)
@@ -150,7 +202,7 @@ class Stream:
                         self._done(number, docs)
                         docs = []
         finally:
-            readable.close()
+            _WATCH.discard(self)
             proc.stdout.close()
             proc.wait()
             while True:  # whatever was still waiting when dot stopped is drawn apart (unless the caller left)

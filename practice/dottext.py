@@ -70,34 +70,57 @@ def _attrs(label, attrs: dict) -> str:
 
 class Digraph:
     """A directed graph's DOT text, built by the calls of the graphviz package's Digraph that dot_source uses:
-    attr, node, edge, subgraph (as a `with` block) and source."""
+    attr, node, edge, subgraph (as a `with` block) and source; `body` holds the statements' lines, as there."""
 
     def __init__(self, name: str | None = None, *, _indent: str = "\t"):
         self._name = name
         self._indent = _indent
-        self._body: list[str] = []
+        self.body: list[str] = []
 
     def attr(self, kw: str | None = None, **attrs) -> None:
         if kw is None:
-            self._body += [f"{self._indent}{quote(k)}={quote(v)}" for k, v in sorted(attrs.items()) if v is not None]
+            self.body += [f"{self._indent}{quote(k)}={quote(v)}" for k, v in sorted(attrs.items()) if v is not None]
         else:
-            self._body.append(f"{self._indent}{kw}{_attrs(None, attrs)}")
+            self.body.append(f"{self._indent}{kw}{_attrs(None, attrs)}")
 
     def node(self, name: str, label: str | None = None, **attrs) -> None:
-        self._body.append(f"{self._indent}{quote(name)}{_attrs(label, attrs)}")
+        self.body.append(f"{self._indent}{quote(name)}{_attrs(label, attrs)}")
 
     def edge(self, tail: str, head: str, label: str | None = None, **attrs) -> None:
-        self._body.append(f"{self._indent}{_edge_end(tail)} -> {_edge_end(head)}{_attrs(label, attrs)}")
+        self.body.append(f"{self._indent}{_edge_end(tail)} -> {_edge_end(head)}{_attrs(label, attrs)}")
 
     @contextmanager
     def subgraph(self):
         sub = Digraph(_indent=self._indent + "\t")
         yield sub
-        self._body.append(self._indent + "{")
-        self._body += sub._body
-        self._body.append(self._indent + "}")
+        self.body.append(self._indent + "{")
+        self.body += sub.body
+        self.body.append(self._indent + "}")
 
     @property
     def source(self) -> str:
         head = f"digraph {quote(self._name)} {{" if self._name is not None else "digraph {"
-        return "\n".join([head, *self._body, "}"]) + "\n"
+        return "\n".join([head, *self.body, "}"]) + "\n"
+
+
+class same:
+    """`with same(graphs) as g:` the statements made on g, the first of `graphs`, copied to the others as lines:
+    the parts the pictures of one problem share (its question's and its answers' edges, ops and constants)
+    written once. Works for the graphviz package's Digraph too (its `body` is the same list of lines). A class,
+    not a generator: a problem opens a few dozen of these, and a generator's context manager costs several times
+    as much to open."""
+
+    __slots__ = ("graphs", "start")
+
+    def __init__(self, graphs: list):
+        self.graphs = graphs
+
+    def __enter__(self):
+        self.start = len(self.graphs[0].body)
+        return self.graphs[0]
+
+    def __exit__(self, kind, *_):
+        if kind is None:
+            first = self.graphs[0]
+            for g in self.graphs[1:]:
+                g.body += first.body[self.start:]

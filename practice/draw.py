@@ -28,7 +28,7 @@ from . import numbers
 # (RenderError, render and require_dot are read as draw's by the exporters and the tests)
 from .dotrun import (FORMATS, MAX_JOBS, PNG_SIGNATURE, RenderError, _check_format, _Dot, _Job, _jobs,  # noqa: F401
                      render, require_dot)
-from .dottext import Digraph
+from .dottext import Digraph, same
 from .labels import (BLANK, FONT, FONT_SIZE, HIGHLIGHT_FILL, INK, MARK_PENWIDTH, PNG_DPI, SMALL_FONT_SIZE, SVG_FONT_FAMILY,
                      escape, grad_cell, node_id, number, shown_grad, value_label)
 from .atomic import check_writable, write_bytes
@@ -120,49 +120,61 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
     one problem has the same layout and size, whatever it shows or marks. `blank` is the least (width,
     height) in pt of a grad's cell: the room a blank gives to write in.
     """
-    return _source(problem, answer, marked, blank)[0]
+    return _sources(problem, [(answer, marked)], blank)[0][0]
 
 
 def _source(problem: dict, answer: bool, marked=None, blank: tuple[float, float] = BLANK):
     """(dot_source's text, the record's tables, the names of the values drawn as boxes or rows)."""
-    nodes, output = _check(problem)
-    asked = marks(problem, marked)
-    given_grad = problem.get("output_grad", 1.0)
+    texts, tables, drawn = _sources(problem, [(answer, marked)], blank)
+    return texts[0], tables, drawn
 
-    g = Digraph(name="backprop")
-    g.attr(
-        "graph",
-        rankdir="TB",
-        nodesep="0.12",
-        ranksep="0.14",
-        margin="0",  # dot leaves the margin unpainted (transparent in PNG); pad is painted white
-        pad="0.06",
-        bgcolor="white",
-        fontname=FONT,
-        fontsize=FONT_SIZE,
-    )
-    g.attr("node", fontname=FONT, fontsize=FONT_SIZE, color=INK, fontcolor=INK, penwidth="1")
-    g.attr(
-        "edge",
-        color=INK,
-        arrowsize="0.5",
-        penwidth="0.9",
-        fontname=FONT,
-        fontsize=SMALL_FONT_SIZE,
-        labelfontsize=SMALL_FONT_SIZE,
-        labelfontname=FONT,
-    )
+
+def _sources(problem: dict, pictures: list[tuple[bool, object]], blank: tuple[float, float] = BLANK):
+    """([dot_source's text for each (answer, marked) of `pictures`], the record's tables, the names of the values
+    drawn as boxes or rows). The pictures of one problem differ only in their boxes' and tables' labels: the rest
+    of the text (the graph's defaults, the edges, the ops, the constants) is written once for all of them."""
+    nodes, output = _check(problem)
+    given_grad = problem.get("output_grad", 1.0)
+    wanted = [(answer, marks(problem, marked)) for answer, marked in pictures]
+
+    graphs = [Digraph(name="backprop") for _ in pictures]
+    with same(graphs) as g:
+        g.attr(
+            "graph",
+            rankdir="TB",
+            nodesep="0.12",
+            ranksep="0.14",
+            margin="0",  # dot leaves the margin unpainted (transparent in PNG); pad is painted white
+            pad="0.06",
+            bgcolor="white",
+            fontname=FONT,
+            fontsize=FONT_SIZE,
+        )
+        g.attr("node", fontname=FONT, fontsize=FONT_SIZE, color=INK, fontcolor=INK, penwidth="1")
+        g.attr(
+            "edge",
+            color=INK,
+            arrowsize="0.5",
+            penwidth="0.9",
+            fontname=FONT,
+            fontsize=SMALL_FONT_SIZE,
+            labelfontsize=SMALL_FONT_SIZE,
+            labelfontname=FONT,
+        )
 
     constants = {node["name"]: number(node.get("data")) for node in nodes if node.get("constant")}
-    tables = group_tables(problem, nodes, output, answer, asked, given_grad, blank)
-    for tid, label in tables.labels:
-        g.node(tid, label=label, shape="plain")
-    for row in tables.layers + [[node_id(name) for name in tables.above]]:  # side by side, in this order
-        if len(row) > 1:
-            with g.subgraph() as same:
-                same.attr(rank="same")
-                for left, right in zip(row, row[1:]):
-                    same.edge(left, right, style="invis")
+    every = [group_tables(problem, nodes, output, answer, asked, given_grad, blank) for answer, asked in wanted]
+    tables = every[0]  # the same ids, rows and layers in every picture: only the labels differ
+    for graph, own in zip(graphs, every):
+        for tid, label in own.labels:
+            graph.node(tid, label=label, shape="plain")
+    with same(graphs) as g:
+        for row in tables.layers + [[node_id(name) for name in tables.above]]:  # side by side, in this order
+            if len(row) > 1:
+                with g.subgraph() as side:
+                    side.attr(rank="same")
+                    for left, right in zip(row, row[1:]):
+                        side.edge(left, right, style="invis")
     joined = set()  # (table, table or op) pairs with an edge: one edge however many rows connect them
     uses = 0
     for node in nodes:
@@ -171,46 +183,50 @@ def _source(problem: dict, answer: bool, marked=None, blank: tuple[float, float]
             continue  # drawn beside each op that uses it, as the number written in the program
         if name in tables.home:  # a row of its table: an edge in from each value or table outside it
             head = tables.home[name]
-            for inp in node.get("inputs") or []:
-                tail = tables.home.get(inp, node_id(inp))
-                if inp not in constants and tail != head and (tail, head) not in joined:
-                    joined.add((tail, head))
-                    g.edge(tail, head)
+            with same(graphs) as g:
+                for inp in node.get("inputs") or []:
+                    tail = tables.home.get(inp, node_id(inp))
+                    if inp not in constants and tail != head and (tail, head) not in joined:
+                        joined.add((tail, head))
+                        g.edge(tail, head)
             continue
         data = number(node.get("data"))
-        grad = shown_grad(node, name == output, answer, given_grad)
-        cell = grad_cell(grad, name == output, blank)
-        label = value_label(name, data, grad, cell, answer=answer, output=name == output, marked=name in asked)
-        if answer and name in asked:  # a thick outline on the box's own border: the size stays the label's
-            g.node(nid, label=label, shape="box", penwidth=MARK_PENWIDTH, width="0", height="0", margin="0")
-        else:
-            g.node(nid, label=label, shape="plain")
+        for graph, (answer, asked) in zip(graphs, wanted):
+            grad = shown_grad(node, name == output, answer, given_grad)
+            cell = grad_cell(grad, name == output, blank)
+            label = value_label(name, data, grad, cell, answer=answer, output=name == output, marked=name in asked)
+            if answer and name in asked:  # a thick outline on the box's own border: the size stays the label's
+                graph.node(nid, label=label, shape="box", penwidth=MARK_PENWIDTH, width="0", height="0", margin="0")
+            else:
+                graph.node(nid, label=label, shape="plain")
         if node.get("op") is None:
             continue
-        oid = node_id(name, "op_")
-        g.node(oid, label=_op_label(node), shape="circle", width="0.25", height="0.25", margin="0")
-        roles = INPUT_ROLES.get(node["op"])
-        inputs = list(node.get("inputs") or [])
-        for i, inp in enumerate(inputs):
-            tail = node_id(inp)
-            if inp in constants:
-                uses += 1
-                tail = node_id(inp, f"c{uses}_")  # one box per use; the counter keeps ids apart from n_ and op_
-                g.node(tail, label=constants[inp], shape="box", style="rounded", margin="0.05,0.02", width="0", height="0")
-            elif inp in tables.home:
-                tail = tables.home[inp]
-                if (tail, oid) in joined:
-                    continue
-                joined.add((tail, oid))
-            attrs = {}
-            if roles and i < len(roles):
-                attrs["label"] = roles[i]
-            if inputs.count(inp) > 1:  # x * x: fan the two edges apart so both show
-                attrs["headport"] = ("nw", "ne", "w", "e", "n")[inputs[:i].count(inp) % 5]
-            g.edge(tail, oid, **attrs)
-        g.edge(oid, nid)
+        with same(graphs) as g:
+            oid = node_id(name, "op_")
+            g.node(oid, label=_op_label(node), shape="circle", width="0.25", height="0.25", margin="0")
+            roles = INPUT_ROLES.get(node["op"])
+            inputs = list(node.get("inputs") or [])
+            for i, inp in enumerate(inputs):
+                tail = node_id(inp)
+                if inp in constants:
+                    uses += 1
+                    tail = node_id(inp, f"c{uses}_")  # one box per use; the counter keeps ids apart from n_ and op_
+                    g.node(tail, label=constants[inp], shape="box", style="rounded", margin="0.05,0.02", width="0",
+                           height="0")
+                elif inp in tables.home:
+                    tail = tables.home[inp]
+                    if (tail, oid) in joined:
+                        continue
+                    joined.add((tail, oid))
+                attrs = {}
+                if roles and i < len(roles):
+                    attrs["label"] = roles[i]
+                if inputs.count(inp) > 1:  # x * x: fan the two edges apart so both show
+                    attrs["headport"] = ("nw", "ne", "w", "e", "n")[inputs[:i].count(inp) % 5]
+                g.edge(tail, oid, **attrs)
+            g.edge(oid, nid)
     drawn = {node["name"] for node in nodes if node["name"] not in constants}
-    return g.source, tables, drawn
+    return [graph.source for graph in graphs], tables, drawn
 
 
 # ---------------------------------------------------------------- files
@@ -298,9 +314,8 @@ def pictures(problems, fmt: str = "svg", blank: tuple[float, float] = BLANK) -> 
         sources, names = [], []
         for problem in piece:
             pid = problem.get("id", "?")
-            for answer, what in ((False, "question"), (True, "answer")):
-                sources.append(dot_source(problem, answer, blank=blank))
-                names.append(f"the {what} picture of problem {pid}")
+            sources += _sources(problem, [(False, None), (True, None)], blank)[0]
+            names += [f"the question picture of problem {pid}", f"the answer picture of problem {pid}"]
         return _start(dot, sources, names)
 
     def finish(dot, piece, started):
@@ -329,19 +344,16 @@ def _card_start(dot: _Dot, problems: list[dict], each) -> tuple[_Drawing, list[_
     for problem in problems:
         pid = problem.get("id", "?")
         own = [a.get("name") for a in problem.get("answers") or []] if each is None else list(each(problem))
-        question = dot_source(problem, False)
-        answer, tables, drawn = _source(problem, True)
-        sources += [question, answer]
+        drawn_own = [] if dot.fmt == "svg" else own  # dot -Tpng cannot be edited: each card's own is drawn too
+        texts, tables, drawn = _sources(problem, [(False, None), (True, None)] + [(True, [n]) for n in drawn_own])
+        sources += texts
         names += [f"the question picture of problem {pid}", f"the answer picture of problem {pid}"]
+        names += [f"the {name} picture of problem {pid}" for name in drawn_own]
         off = []
         if dot.fmt == "svg":
             every = marks(problem) & drawn
-            for name in own:
-                taken = sorted(every - marks(problem, [name]))
-                off.append([(tables.home.get(n) or node_id(n), tables.row.get(n, 0)) for n in taken])
-        else:
-            sources += [dot_source(problem, True, [name]) for name in own]
-            names += [f"the {name} picture of problem {pid}" for name in own]
+            spot = {n: (tables.home.get(n) or node_id(n), tables.row.get(n, 0)) for n in every}  # once, not per card
+            off = [[spot[n] for n in sorted(every - marks(problem, [name]))] for name in own]
         plans.append(_Cards(problem, own, off))
     return _start(dot, sources, names), plans
 

@@ -41,7 +41,11 @@ def _group(doc: bytes, nid: bytes) -> tuple[int, int]:
 
 
 _TEXT = re.compile(rb'<text text-anchor="start" x="([^"]+)" y="([^"]+)"[^>\n]* font-size="([^"]+)">([^\n]*)</text>$')
-_SHAPES = re.compile(rb"^(?:" + re.escape(_TINT) + rb"|" + re.escape(_OUTLINE) + rb')[^\n]* points="([^"]+)"/>\n', re.M)
+# A tint's or an outline's line (from its start: the shapes are found by the literal start the two share, which a
+# pattern beginning with ^ or a look-behind is not, so it was tried at every offset)
+_SHAPES = re.compile(rb'<polygon fill="(?:' + re.escape(_TINT[len(b'<polygon fill="'):]) + rb"|"
+                     + re.escape(_OUTLINE[len(b'<polygon fill="'):]) + rb')[^\n]* points="([^"]+)"/>\n')
+_Y = re.compile(rb",([^ ]+)")
 
 
 def _line_at(doc: bytes, at: int) -> tuple[int, int]:
@@ -57,7 +61,7 @@ def _text(doc: bytes, start: int, end: int) -> re.Match:
 
 
 def _y_range(points: bytes) -> tuple[float, float]:
-    ys = [float(p.split(b",")[1]) for p in points.split()]
+    ys = [float(y) for y in _Y.findall(points)]
     return min(ys), max(ys)
 
 
@@ -95,7 +99,8 @@ def _group_edits(answer: bytes, question: bytes, nid: bytes, rows: list[int]) ->
     if not marked or len({m.group(1) for m in marked}) != 1 or len({m.group(3) for m in marked}) != 1:
         raise Unsure("no marked grad, or marked grads in different places")
     column = _column(question, q_span, marked[0].group(1), marked[0].group(3))
-    shapes = [(m.start(), m.end(), _y_range(m.group(1))) for m in _SHAPES.finditer(answer, *a_span)]
+    shapes = [(m.start(), m.end(), _y_range(m.group(1))) for m in _SHAPES.finditer(answer, *a_span)
+              if answer[m.start() - 1] == 10]  # a whole line: after a newline
     out = {}
     for r in rows:
         if r >= len(column) or column[r].group(4) != b" ":
@@ -134,11 +139,11 @@ class Marks:
     def without(self, spots) -> bytes:
         """The answer picture with the marks at `spots` (some of those given to the constructor) taken off."""
         edits = sorted(e for spot in spots for e in self.edits[spot])
-        parts, at = [], 0
+        answer, parts, at = memoryview(self.answer), [], 0  # views: the kept bytes are copied once, by join
         for start, end, new in edits:
-            parts += [self.answer[at:start], new]
+            parts += [answer[at:start], new]
             at = end
-        parts.append(self.answer[at:])
+        parts.append(answer[at:])
         return b"".join(parts)
 
 
