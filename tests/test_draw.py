@@ -733,3 +733,27 @@ def test_a_dot_kept_running_gives_way_after_its_share_of_graphs(monkeypatch):
         assert len(dot.retired) >= 3
     finally:
         dot.close()
+
+
+def test_a_kept_running_dot_that_goes_silent_is_stopped_and_its_batch_drawn_apart():
+    """The stream's watch (practice/dotstream.py) stops a process that keeps pictures waiting past the timeout
+    without writing; the waiting batch goes to the fallback, and the watch's thread ends with the last stream.
+    The process here reads its input and never answers, as a dot stuck on one graph would."""
+    import threading
+
+    from practice import dotstream
+
+    drawn_apart = []
+
+    def fallback(sources):
+        drawn_apart.append(list(sources))
+        return [(None, "drawn apart")] * len(sources)
+
+    stream = dotstream.Stream(["sh", "-c", "cat >/dev/null"], lambda doc: doc, fallback, timeout=0.3)
+    try:
+        future = stream.send(["digraph { a }", "digraph { b }"])
+        assert future.result(timeout=30) == [(None, "drawn apart")] * 2  # stopped, not waited on for ever
+        assert drawn_apart == [["digraph { a }", "digraph { b }"]]
+    finally:
+        stream.close()
+    assert not any(t.name == "dot-stream-watch" for t in threading.enumerate())
