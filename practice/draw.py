@@ -123,12 +123,6 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
     return _sources(problem, [(answer, marked)], blank)[0][0]
 
 
-def _source(problem: dict, answer: bool, marked=None, blank: tuple[float, float] = BLANK):
-    """(dot_source's text, the record's tables, the names of the values drawn as boxes or rows)."""
-    texts, tables, drawn = _sources(problem, [(answer, marked)], blank)
-    return texts[0], tables, drawn
-
-
 def _sources(problem: dict, pictures: list[tuple[bool, object]], blank: tuple[float, float] = BLANK):
     """([dot_source's text for each (answer, marked) of `pictures`], the record's tables, the names of the values
     drawn as boxes or rows). The pictures of one problem differ only in their boxes' and tables' labels: the rest
