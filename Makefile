@@ -30,7 +30,7 @@ demo: setup
 # every module it imports from source again (torch alone: seconds). The checkout gets no __pycache__ folders.
 PYCACHE := $(abspath $(VENV))/pycache
 
-test: setup
+test: setup $(VENV)/.compiled
 	$(PYC) $(PY) -m pytest
 
 bench: setup
@@ -44,19 +44,18 @@ packages:
 	missing=$$(echo $$missing); \
 	[ -z "$$missing" ] || { echo "installing $$missing"; $(SUDO) apt-get $(APT_WAIT) update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get $(APT_WAIT) install -y -qq $$missing; }
 
-# --no-compile: Python compiles a module when it is first imported (into PYCACHE: the warm-up below), so the thousands
-# of files torch and the other test packages bring that nothing imports are never compiled (half of this step's time).
+# --no-compile: Python compiles a module when it is first imported (into PYCACHE, for the tests: .compiled below),
+# so the thousands of files torch and the other test packages bring that nothing imports are never compiled (half
+# of this step's time).
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --no-compile -e '.[test]'
-	@echo "compiling the modules the tests import"; $(WARM) $(WARM_HEAVY) & heavy=$$!; \
-	$(WARM) $(WARM_REST) || echo "$(WARM_MISSED)"; $(PYC) $(PY) -m compileall -q practice engine tests >/dev/null; \
-	wait $$heavy || echo "$(WARM_MISSED)"
 	@touch $@
 
 # The modules the suite imports (in its workers, the CLI runs and test_wheel's builds), compiled into PYCACHE once
-# at setup, in two processes; setuptools first, before anything brings the standard library's distutils.
+# before the first test run (not for `make demo`), in two processes; setuptools first, before anything brings the
+# standard library's distutils.
 # Compiled on first import instead, the first processes of a fresh run each compiled the same modules at once:
 # the suite took 342 s in a fresh clone against 267 s run again (torch alone: 11 s to import the first time, 2 s
 # after). Only a cache: a module that fails to import here is compiled by the tests, as before.
@@ -68,6 +67,12 @@ WARM_REST  := setuptools.build_meta setuptools.command.bdist_wheel numpy mpmath 
               yaml click rich pygments requests typst graphviz docutils.core readme_renderer.rst twine.commands.check \
               build pip._internal.commands.install pytest xdist
 WARM_MISSED := not every module was compiled ahead; the tests compile the rest
+
+$(VENV)/.compiled: $(VENV)/.installed
+	@echo "compiling the modules the tests import"; $(WARM) $(WARM_HEAVY) & heavy=$$!; \
+	$(WARM) $(WARM_REST) || echo "$(WARM_MISSED)"; $(PYC) $(PY) -m compileall -q practice engine tests >/dev/null; \
+	wait $$heavy || echo "$(WARM_MISSED)"
+	@touch $@
 
 # The real Anki desktop reviewer (aqt under Xvfb) deals variants: tests/anki_desktop/README.md. Its packages
 # are its own: the Debian ones for Xvfb and Qt, and aqt with Qt WebEngine in $(ANKI_VENV), not the test run's.
