@@ -27,13 +27,33 @@ _OUTLINE = b'<polygon fill="none" stroke="black" stroke-width="' + MARK_PENWIDTH
 _NEAR = 3.0  # pt: a bold grad is this close to where its regular twin would be
 
 
-def _group(doc: bytes, nid: bytes) -> tuple[int, int]:
-    """(start, end) offsets of the lines of node `nid`'s <g> in dot's SVG, after its title."""
-    title = b'class="node">\n<title>' + nid + b"</title>\n"
-    at = doc.find(title)
-    if at < 0 or doc.find(title, at + 1) >= 0:
+_NODE = b'class="node">\n<title>'
+_TITLE_END = b"</title>\n"
+
+
+def _groups(doc: bytes) -> dict[bytes, int | None]:
+    """Node id -> the offset of the lines of its <g> in dot's SVG, after its title (None for an id whose title
+    is there more than once): the picture read once for every node a card asks about, rather than searched
+    whole twice for each."""
+    out: dict[bytes, int | None] = {}
+    at = doc.find(_NODE)
+    while at >= 0:
+        name = at + len(_NODE)
+        close = doc.find(_TITLE_END, name)
+        if close < 0:
+            break
+        nid, start = doc[name:close], close + len(_TITLE_END)
+        out[nid] = None if nid in out else start
+        at = doc.find(_NODE, start)
+    return out
+
+
+def _group(doc: bytes, groups: dict, nid: bytes) -> tuple[int, int]:
+    """(start, end) offsets of the lines of node `nid`'s <g> in dot's SVG `doc` (`groups`: its _groups), after
+    its title."""
+    start = groups.get(nid)
+    if start is None:
         raise Unsure("a marked node is not in the picture once")
-    start = at + len(title)
     end = doc.find(b"</g>\n", start)
     if end < 0:
         raise Unsure("a node's group does not end")
@@ -92,9 +112,10 @@ def _column(question: bytes, q_span, x: bytes, size: bytes) -> list[re.Match]:
     return sorted(out, key=lambda m: float(m.group(2)))
 
 
-def _group_edits(answer: bytes, question: bytes, nid: bytes, rows: list[int]) -> dict[int, list[Edit]]:
-    """Row -> the edits that take that row's mark off node `nid` (a value box: row 0; a table: its rows)."""
-    a_span, q_span = _group(answer, nid), _group(question, nid)
+def _group_edits(answer: bytes, question: bytes, nid: bytes, rows: list[int], groups) -> dict[int, list[Edit]]:
+    """Row -> the edits that take that row's mark off node `nid` (a value box: row 0; a table: its rows).
+    `groups`: _groups of the answer and of the question."""
+    a_span, q_span = _group(answer, groups[0], nid), _group(question, groups[1], nid)
     marked = _marked(answer, question, a_span, q_span)
     if not marked or len({m.group(1) for m in marked}) != 1 or len({m.group(3) for m in marked}) != 1:
         raise Unsure("no marked grad, or marked grads in different places")
@@ -132,8 +153,9 @@ class Marks:
             if row not in by_id.setdefault(nid, []):
                 by_id[nid].append(row)
         self.edits: dict[tuple[str, int], list[Edit]] = {}
+        groups = (_groups(answer), _groups(question)) if by_id else None
         for nid, rows in by_id.items():
-            for row, edits in _group_edits(answer, question, nid.encode(), rows).items():
+            for row, edits in _group_edits(answer, question, nid.encode(), rows, groups).items():
                 self.edits[(nid, row)] = edits
 
     def without(self, spots) -> bytes:
