@@ -6,7 +6,7 @@ a learner's collection keeps its notes when a new deck is imported over an old o
 
 from functools import lru_cache
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..errors import UserError
 from ..numbers import fmt, has_places
@@ -60,23 +60,88 @@ def same_field(macro: str, *args) -> str:
     return field(macro, *args)
 
 
-SEP = "\x1f"  # Anki's field separator, which no field holds: what a macro making many parts puts after each
+_HOLE = "\x00"  # around a hole's number in a macro's HTML: no field holds it, and escaping leaves it
 
 
-def parts(macro: str, values: list, *args) -> list[str]:
-    """The HTML of each of `values`, in order, from one call of a macro that renders them all (one call, not a
-    call each), each followed by SEP. `args` follow the values."""
-    *html, rest = str(getattr(macros(), macro)(values, *args)).split(SEP)
-    if len(html) != len(values) or rest.strip():
-        raise RuntimeError(f"macro {macro} gave {len(html)} parts for {len(values)} values")
-    return html
+def hole(k: int) -> Markup:
+    """Hole k of a holes() pattern, given to the macro in place of the text that will fill it."""
+    return Markup(f"{_HOLE}{k}{_HOLE}")
+
+
+def holes(macro: str, *args) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """A macro's HTML with holes in it: (the HTML between the holes, the number of the hole at each place), from
+    one call of the macro with hole(k) markers among `args`. filled() puts texts in the holes: a part of one
+    shape rendered once, however many notes have one (a macro call costs more than the part's own HTML)."""
+    pieces = field(macro, *args).split(_HOLE)
+    return tuple(pieces[0::2]), tuple(map(int, pieces[1::2]))
+
+
+def filled(pattern: tuple[tuple[str, ...], tuple[int, ...]], texts: list[str]) -> str:
+    """A holes() pattern with hole k holding texts[k], which is HTML (text escaped by html())."""
+    between, order = pattern
+    out = [between[0]]
+    for k, after in zip(order, between[1:]):
+        out += (texts[k], after)
+    return "".join(out)
+
+
+_ESCAPED: dict[str, str] = {}
+_CACHE_MOST = 50_000
+
+
+def html(text: str) -> str:
+    """Text as a macro's << >> writes it (escaped); each distinct text (a mistake's why, a number) escaped once."""
+    done = _ESCAPED.get(text)
+    if done is None:
+        done = str(escape(text))
+        if len(_ESCAPED) < _CACHE_MOST:
+            _ESCAPED[text] = done
+    return done
+
+
+@lru_cache(maxsize=None)
+def _answer_holes(tolerance: bool, mistakes: int, several: bool):
+    """The answer macro's pattern for an answer with (or without) a tolerance and this many mistakes."""
+    return holes("answer", hole(0), hole(1), hole(2) if tolerance else "",
+                 tuple((hole(3 + 2 * i), hole(4 + 2 * i)) for i in range(mistakes)), several)
+
+
+def answer_html(item, several: bool) -> str:
+    """The answer macro's HTML of an answer_item; `several`: the field shows several answers."""
+    shown, value, tolerance, mistakes = item
+    texts = [shown, html(value), html(tolerance)]
+    for got, why in mistakes:
+        texts += (html(got), html(why))
+    return filled(_answer_holes(bool(tolerance), len(mistakes), several), texts)
+
+
+@lru_cache(maxsize=None)
+def _step_holes(pieces: int):
+    return holes("step_item", tuple(hole(k) for k in range(pieces)))
+
+
+def step_item(line: str) -> str:
+    """The step_item macro's HTML of a worked step's line."""
+    pieces = str(escape(line)).split(" = ")  # escaping leaves every " = " as it is: each piece escaped, at once
+    return filled(_step_holes(len(pieces)), pieces)
+
+
+@lru_cache(maxsize=None)
+def _steps_holes():
+    return holes("steps", hole(0))
+
+
+@lru_cache(maxsize=None)
+def _picture_holes():
+    return holes("picture", hole(0), hole(1), hole(2))
 
 
 def clear_caches() -> None:
     """Forget the loaded templates (a test that points templates_dir elsewhere calls this before and after)."""
     env.cache_clear()
     macros.cache_clear()
-    same_field.cache_clear()
+    for cached in (same_field, _answer_holes, _step_holes, _steps_holes, _picture_holes):
+        cached.cache_clear()
 
 
 def css() -> str:
@@ -110,21 +175,21 @@ def problem_field_names() -> list[str]:
     return list(PROBLEM_FIELDS)
 
 
-def answer_item(answer: dict) -> tuple[Markup, str, str, list[tuple[str, str]]]:
+def answer_item(answer: dict) -> tuple[str, str, str, list[tuple[str, str]]]:
     """(name's HTML, value, tolerance or "", [(a mistake's value, why)]) of one answer, as people see them."""
     value = answer["value"]
     tolerance = "" if has_places(value, 2) else fmt(answer["tolerance"])
     mistakes = [(fmt(m["value"]), m["why"]) for m in answer.get("mistakes", []) if m.get("why")]
-    return Markup(same_field("answer_name", answer["name"])), fmt(value), tolerance, mistakes
+    return same_field("answer_name", answer["name"]), fmt(value), tolerance, mistakes
 
 
 def steps_fields(lines: list[str], each: list[list[str]]) -> tuple[str, list[str]]:
     """The Steps field of every step `lines`, and a Steps field for each list of `each` (lines of `lines`):
     each line rendered once, though most are in several fields."""
-    distinct = list(dict.fromkeys(lines))
-    items = dict(zip(distinct, parts("step_items", distinct)))
-    return field("steps", Markup("".join(items[line] for line in lines))), [
-        field("steps", Markup("".join(items[line] for line in own))) for own in each
+    items = {line: step_item(line) for line in dict.fromkeys(lines)}
+    steps = _steps_holes()
+    return filled(steps, ["".join(items[line] for line in lines)]), [
+        filled(steps, ["".join(items[line] for line in own)]) for own in each
     ]
 
 
@@ -161,7 +226,7 @@ def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, who
     fields.update(
         Id=problem["id"],
         Question=field("question", blocks, rounding),
-        Answer=field("answers", items),
+        Answer="".join(answer_html(item, len(items) > 1) for item in items),
         Kind=problem["kind"],
         Difficulty=problem["difficulty"],
         Pass=same_field("whole_pass", find_text, all(" " not in a["name"] for a in answers)) if whole_pass else "",
@@ -171,13 +236,13 @@ def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, who
                                           steps_for_each(problem, [answer["name"] for _, answer, _ in wanted]))
     for (n, answer, item), own_steps in zip(wanted, steps):
         fields[f"Ask{n}"] = same_field("ask", answer["name"], problem["kind"], output, output_grad)
-        fields[f"Answer{n}"] = field("answers", [item])
+        fields[f"Answer{n}"] = answer_html(item, False)
         fields[f"Steps{n}"] = own_steps
-    # (field, file, what it shows) of each picture, made in one call
+    # (field, file, what it shows) of each picture
     pics = [("QuestionPicture", pictures.question.name, "question"), ("AnswerPicture", pictures.answer.name, "all")]
     pics += [(f"AnswerPicture{n}", pictures.each[answer["name"]].name, answer["name"]) for n, answer, _ in wanted]
-    imgs = parts("pictures", [(name, Markup(same_field("picture_alt", what))) for _, name, what in pics], width)
-    fields.update(zip([key for key, _, _ in pics], imgs))
+    img, shown_width = _picture_holes(), html(str(width))
+    fields.update((key, filled(img, [html(name), shown_width, same_field("picture_alt", what)])) for key, name, what in pics)
     fields["Grading"] = grading_field(problem)
     fields["VariantCount"] = "1"
     return fields
