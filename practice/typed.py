@@ -21,8 +21,8 @@ def how_lines(problem: dict, name: str) -> list[str]:
     has several). For an answer about one step of several ("w after step 2, no zero_grad"), the line of that
     step (its "step 2:" or "no zero_grad:" prefix) that assigns the value. Empty when no line gives it alone."""
     steps = problem.get("steps") or []
-    own = re.compile(rf"^{re.escape(name)} \+?= ")
-    lines = [line for line in steps if own.match(line)]
+    own = (f"{name} = ", f"{name} += ")  # the lines that assign it or add into it
+    lines = [line for line in steps if line.startswith(own)]
     if lines:
         return lines
     timed = _TIMED.match(name)

@@ -68,21 +68,15 @@ def hole(k: int) -> Markup:
     return Markup(f"{_HOLE}{k}{_HOLE}")
 
 
-def holes(macro: str, *args) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """A macro's HTML with holes in it: (the HTML between the holes, the number of the hole at each place), from
-    one call of the macro with hole(k) markers among `args`. filled() puts texts in the holes: a part of one
-    shape rendered once, however many notes have one (a macro call costs more than the part's own HTML)."""
+def holes(macro: str, *args) -> str:
+    """A macro's HTML with holes in it, as a str.format pattern ({k} for hole k, the HTML's own braces doubled),
+    from one call of the macro with hole(k) markers among `args`. Its format(*texts) puts texts (HTML: text
+    escaped by html()) in the holes: a part of one shape rendered once, however many notes have one (a macro
+    call costs more than the part's own HTML)."""
     pieces = field(macro, *args).split(_HOLE)
-    return tuple(pieces[0::2]), tuple(map(int, pieces[1::2]))
-
-
-def filled(pattern: tuple[tuple[str, ...], tuple[int, ...]], texts: list[str]) -> str:
-    """A holes() pattern with hole k holding texts[k], which is HTML (text escaped by html())."""
-    between, order = pattern
-    out = [between[0]]
-    for k, after in zip(order, between[1:]):
-        out += (texts[k], after)
-    return "".join(out)
+    pieces[0::2] = [p.replace("{", "{{").replace("}", "}}") for p in pieces[0::2]]
+    pieces[1::2] = ["{" + str(int(k)) + "}" for k in pieces[1::2]]
+    return "".join(pieces)
 
 
 _ESCAPED: dict[str, str] = {}
@@ -101,7 +95,7 @@ def html(text: str) -> str:
 
 @lru_cache(maxsize=None)
 def _answer_holes(tolerance: bool, mistakes: int, several: bool):
-    """The answer macro's pattern for an answer with (or without) a tolerance and this many mistakes."""
+    """The answer macro's pattern (holes) for an answer with (or without) a tolerance and this many mistakes."""
     return holes("answer", hole(0), hole(1), hole(2) if tolerance else "",
                  tuple((hole(3 + 2 * i), hole(4 + 2 * i)) for i in range(mistakes)), several)
 
@@ -112,7 +106,7 @@ def answer_html(item, several: bool) -> str:
     texts = [shown, html(value), html(tolerance)]
     for got, why in mistakes:
         texts += (html(got), html(why))
-    return filled(_answer_holes(bool(tolerance), len(mistakes), several), texts)
+    return _answer_holes(bool(tolerance), len(mistakes), several).format(*texts)
 
 
 @lru_cache(maxsize=None)
@@ -123,7 +117,7 @@ def _step_holes(pieces: int):
 def step_item(line: str) -> str:
     """The step_item macro's HTML of a worked step's line."""
     pieces = str(escape(line)).split(" = ")  # escaping leaves every " = " as it is: each piece escaped, at once
-    return filled(_step_holes(len(pieces)), pieces)
+    return _step_holes(len(pieces)).format(*pieces)
 
 
 @lru_cache(maxsize=None)
@@ -188,8 +182,8 @@ def steps_fields(lines: list[str], each: list[list[str]]) -> tuple[str, list[str
     each line rendered once, though most are in several fields."""
     items = {line: step_item(line) for line in dict.fromkeys(lines)}
     steps = _steps_holes()
-    return filled(steps, ["".join(items[line] for line in lines)]), [
-        filled(steps, ["".join(items[line] for line in own)]) for own in each
+    return steps.format("".join(items[line] for line in lines)), [
+        steps.format("".join(items[line] for line in own)) for own in each
     ]
 
 
@@ -242,7 +236,7 @@ def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, who
     pics = [("QuestionPicture", pictures.question.name, "question"), ("AnswerPicture", pictures.answer.name, "all")]
     pics += [(f"AnswerPicture{n}", pictures.each[answer["name"]].name, answer["name"]) for n, answer, _ in wanted]
     img, shown_width = _picture_holes(), html(str(width))
-    fields.update((key, filled(img, [html(name), shown_width, same_field("picture_alt", what)])) for key, name, what in pics)
+    fields.update((key, img.format(html(name), shown_width, same_field("picture_alt", what))) for key, name, what in pics)
     fields["Grading"] = grading_field(problem)
     fields["VariantCount"] = "1"
     return fields
