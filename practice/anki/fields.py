@@ -236,7 +236,8 @@ def problem_fields(problem: dict, pictures, slots: list[bool] | None = None, who
     pics = [("QuestionPicture", pictures.question.name, "question"), ("AnswerPicture", pictures.answer.name, "all")]
     pics += [(f"AnswerPicture{n}", pictures.each[answer["name"]].name, answer["name"]) for n, answer, _ in wanted]
     img, shown_width = _picture_holes(), html(str(width))
-    fields.update((key, img.format(html(name), shown_width, same_field("picture_alt", what))) for key, name, what in pics)
+    for key, name, what in pics:
+        fields[key] = img.format(html(name), shown_width, same_field("picture_alt", what))
     fields["Grading"] = grading_field(problem)
     fields["VariantCount"] = "1"
     return fields
