@@ -13,7 +13,6 @@ redraws. Every exporter reads the results from the record; none recomputes them.
 The texts a learner reads (the rounding rule, what each mistake means) are in templates/grading/.
 """
 
-import contextlib
 import functools
 import itertools
 import math
@@ -45,14 +44,18 @@ def round_places(x: float, places: int = PLACES) -> float:
 
 
 def round_figures(x: float, figures: int = FIGURES) -> float:
-    if x and x - x == 0:  # (not 0, inf or nan: x − x is nan for those two)
-        return _figures(x, figures)
-    return x  # (outside the cache: 0.0 and −0.0 are one key there)
+    found = _FIGURED.get(x) if figures == FIGURES else None  # (a dict: cheaper than lru_cache's key per call)
+    if found is not None:
+        return found
+    if x and x - x == 0:  # (not 0, inf or nan: x − x is nan for those two; so the dict never holds them, and
+        found = float(f"{x:.{figures - 1}e}") + 0.0  # 0.0 and −0.0, one key there, stay apart)
+        if figures == FIGURES and len(_FIGURED) < 1 << 16:
+            _FIGURED[x] = found
+        return found
+    return x
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _figures(x: float, figures: int) -> float:
-    return float(f"{x:.{figures - 1}e}") + 0.0
+_FIGURED: dict[float, float] = {}  # x -> round_figures(x), each worked out once
 
 
 def exact(x: float) -> float:
@@ -387,20 +390,27 @@ def _bends() -> dict[str, str]:
 _draw: tuple[list[dict], dict] | None = None
 
 
-@contextlib.contextmanager
-def remembered(nodes: list[dict]):
+class remembered:
     """While assessing one draw, `work` on these very nodes (and no other `data`) works each replay out once:
     the rounding learners' answers and node grads are the same replay, a kind's own mistakes (a step's,
     a swap's) replay the key's pass, and every mistake of one rounding shares its forward pass. The nodes
     are only read meanwhile, and so is a replay `work` hands back (every caller only reads it). An outer scope
-    on the same nodes lends its replays (they depend on the nodes alone)."""
-    global _draw
-    outer = _draw
-    _draw = outer if outer is not None and outer[0] is nodes else (nodes, {})
-    try:
-        yield
-    finally:
-        _draw = outer
+    on the same nodes lends its replays (they depend on the nodes alone). (A class, not contextlib's decorator:
+    every draw enters it twice, and a generator-based manager costs more than the rest of the scope's work.)"""
+
+    __slots__ = ("nodes", "outer")
+
+    def __init__(self, nodes: list[dict]):
+        self.nodes = nodes
+
+    def __enter__(self):
+        global _draw
+        self.outer = outer = _draw
+        _draw = outer if outer is not None and outer[0] is self.nodes else (self.nodes, {})
+
+    def __exit__(self, *exc):
+        global _draw
+        _draw = self.outer
 
 
 def contributions_per_node(nodes: list[dict]) -> dict[str, int]:
