@@ -26,40 +26,36 @@ def listing(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
-def name_nodes(order: list[Value]) -> dict[int, str]:
-    """A name for every node: its label, or k1, k2, ... for constants and t1, t2, ... for unnamed intermediates."""
+def node_dicts(order: list[Value]) -> list[dict]:
+    """A graph's record nodes, in `order` (topological): each with its name (its label, or k1, k2, ... for constants
+    and t1, t2, ... for unnamed intermediates), op, inputs, data and grad; an unnamed leaf is a constant.
+    (Named and flattened in one pass: every draw that passes its forward check is flattened.)"""
+    out, names, labels = [], {}, set()
     taken = None  # (every label: made at the first node without one, as most graphs name every node)
-    names, counters, labels = {}, {"k": 0, "t": 0}, set()
+    counters = {"k": 0, "t": 0}
     for v in order:
-        label = v.label
+        label, op = v.label, v._op
         if label:
             if label in labels:
                 raise ValueError(f"two nodes are both named {label!r}")
-            names[id(v)] = label
             labels.add(label)
-            continue
-        if taken is None:
-            taken = {v.label for v in order if v.label}
-        prefix = "k" if not v._prev else "t"
-        while True:
-            counters[prefix] += 1
-            candidate = f"{prefix}{counters[prefix]}"
-            if candidate not in taken:
-                break
-        names[id(v)] = candidate
-    return names
-
-
-def node_dicts(order: list[Value], names: dict[int, str], constants: set[int]) -> list[dict]:
-    out = []
-    for v in order:
-        i, op = id(v), v._op
+            name = label
+        else:
+            if taken is None:
+                taken = {u.label for u in order if u.label}
+            prefix = "k" if not v._prev else "t"
+            while True:
+                counters[prefix] += 1
+                name = f"{prefix}{counters[prefix]}"
+                if name not in taken:
+                    break
+        names[id(v)] = name
         if not op:
-            node = {"name": names[i], "op": None, "inputs": []}
-            if i in constants:
+            node = {"name": name, "op": None, "inputs": []}
+            if not label and not v._prev:
                 node["constant"] = True
         else:
-            node = {"name": names[i], "op": op, "inputs": [*map(names.__getitem__, map(id, v._prev))]}
+            node = {"name": name, "op": op, "inputs": [*map(names.__getitem__, map(id, v._prev))]}
             if op == "**":
                 k = v._exponent
                 node["exponent"] = int(k) if float(k).is_integer() else float(k)
@@ -229,12 +225,10 @@ def backward_nodes(output: Value, output_grad: float = 1.0, order: list[Value] |
     """flatten without the worked steps: for a draw that may yet be refused (the steps are written once it is
     kept; they read only the nodes' names, ops, data and grads). `order`: output.topo(), if already made."""
     order = order or output.topo()
-    constants = {id(v) for v in order if not v._prev and not v.label}
-    names = name_nodes(order)
     output.grad = float(output_grad)  # output.backward(output_grad), on the order already made
     for v in reversed(order):
         v._backward()
-    return node_dicts(order, names, constants)
+    return node_dicts(order)
 
 
 def _ref(n: dict, pretty: bool) -> str:

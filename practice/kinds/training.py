@@ -169,13 +169,12 @@ def model_loss(params: dict[str, float], inputs: dict[str, float], y: float, act
 
 def graph_nodes(out: Value, backward: bool = False) -> list[dict]:
     """A graph's record nodes (record.flatten without the worked steps, and without grads unless `backward`)."""
-    from ..record import name_nodes, node_dicts
+    from ..record import node_dicts
 
     order = out.topo()
     if backward:
         out.backward()
-    constants = {id(v) for v in order if not v._prev and not v.label}
-    nodes = node_dicts(order, name_nodes(order), constants)
+    nodes = node_dicts(order)
     return nodes if backward else forward_only(nodes)
 
 
