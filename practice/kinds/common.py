@@ -40,27 +40,47 @@ class Draft:
 STEPS = {"easy": 1.0, "medium": 0.5, "hard": 0.1}
 
 
+def below(rng, n: int) -> int:
+    """A random int in range(n), n >= 1: the very number rng.randrange(n) draws (as CPython draws it, and so
+    choice and randint: the fewest random bits that hold n, drawn again while too big), from the public
+    getrandbits without randrange's checks and calls (a problem's draw picks dozens of numbers)."""
+    k = n.bit_length()
+    r = rng.getrandbits(k)
+    while r >= n:
+        r = rng.getrandbits(k)
+    return r
+
+
+def pick(rng, seq):
+    """rng.choice(seq) for a non-empty sequence: the same element, drawn with `below`."""
+    return seq[below(rng, len(seq))]
+
+
 def pick_value(rng, difficulty: str, low: float = -4, high: float = 4, nonzero: bool = True) -> float:
     """A given number a person can work with: integers (easy), halves (medium), tenths (hard)."""
-    lo, stop, values = _grid(difficulty, low, high)
+    zero, n, bits, values = _grid(difficulty, low, high)
+    getrandbits = rng.getrandbits
     while True:
-        k = rng.randrange(lo, stop)  # rng.randint(lo, hi), without its extra call
-        if k or not nonzero:
-            return values[k - lo]
+        i = getrandbits(bits)  # below(rng, n) inline: rng.randint(lo, hi) is lo + that
+        while i >= n:
+            i = getrandbits(bits)
+        if i != zero or not nonzero:
+            return values[i]
 
 
 @functools.cache
-def _grid(difficulty: str, low: float, high: float) -> tuple[int, int, list[float]]:
-    """(lo, stop, values): pick_value draws k in range(lo, stop) and gives values[k − lo], k steps of the difficulty."""
+def _grid(difficulty: str, low: float, high: float) -> tuple[int, int, int, list[float]]:
+    """(zero, n, bits, values): pick_value draws i in range(n) (n.bit_length() = bits random bits at a time) and gives
+    values[i], i − zero steps of the difficulty."""
     step = STEPS[difficulty]
     lo, stop = round(low / step), round(high / step) + 1
-    return lo, stop, [round(k * step, 4) for k in range(lo, stop)]
+    return -lo, stop - lo, (stop - lo).bit_length(), [round(k * step, 4) for k in range(lo, stop)]
 
 
 def pick_upstream(rng, difficulty: str) -> float:
     """A gradient arriving from above, for one-op problems."""
     choices = {"easy": [-3, -2, 2, 3, 4], "medium": [-2, -1.5, -0.5, 0.5, 1.5, 2, 3], "hard": [-2, -0.5, 0.5, 1.5, 2]}
-    return float(rng.choice(choices[difficulty]))
+    return float(pick(rng, choices[difficulty]))
 
 
 def leaves(names, rng, difficulty, **kw) -> list[Value]:

@@ -3,7 +3,7 @@
 from engine import Value
 
 from ..record import BINARY_OPS
-from .common import Draft, Redraw, leaves
+from .common import Draft, Redraw, below, leaves, pick
 
 LEAF_NAMES = "abcdef"
 INNER_NAMES = ["g", "h", "m", "n", "p", "q", "r", "s", "t", "u", "v", "w"]
@@ -20,15 +20,15 @@ def apply(op: str, x: Value, y: Value | None, rng, difficulty: str) -> Value:
     if op in BINARY_OPS:
         return BINARY_OPS[op](x, y)
     if op == "**":
-        return x ** rng.choice(EXPONENTS[difficulty])
+        return x ** pick(rng, EXPONENTS[difficulty])
     if op == "neg":
         return -x
     return getattr(x, op)()
 
 
 def two_of(rng, n: int) -> tuple[int, int]:
-    """rng.sample(range(n), 2) for n <= 21, drawing the same numbers (sample's pool method) without its overhead."""
-    i, j = rng.randrange(n), rng.randrange(n - 1)
+    """rng.sample(range(n), 2) for 2 <= n <= 21, drawing the same numbers (sample's pool method) without its overhead."""
+    i, j = below(rng, n), below(rng, n - 1)
     return i, (n - 1 if j == i else j)
 
 
@@ -37,13 +37,13 @@ def random_graph(rng, difficulty: str, n_leaves: int, p_reuse: float, p_unary: f
     made = leaves(LEAF_NAMES[:n_leaves], rng, difficulty, low=-4, high=4)
     open_ = list(made)  # values not yet used by any op
     names = iter(INNER_NAMES)
-    forced_at = rng.randrange(n_leaves - 1) if must_unary else -1
+    forced_at = below(rng, n_leaves - 1) if must_unary else -1
     unary_count, step = 0, 0
     while len(open_) > 1:
         if step == forced_at or (unary_count < 2 and rng.random() < p_unary):
-            i = rng.randrange(len(open_))
+            i = below(rng, len(open_))
             # the forced op of a hard graph is the lesson's tanh more often than not
-            op = "tanh" if step == forced_at and difficulty == "hard" and rng.random() < 0.6 else rng.choice(UNARY[difficulty])
+            op = "tanh" if step == forced_at and difficulty == "hard" and rng.random() < 0.6 else pick(rng, UNARY[difficulty])
             new = apply(op, open_[i], None, rng, difficulty)
             unary_count += 1
         else:
@@ -51,8 +51,8 @@ def random_graph(rng, difficulty: str, n_leaves: int, p_reuse: float, p_unary: f
             x, y = open_[i], open_[j]
             reuse = rng.random() < p_reuse and len(made) - n_leaves < n_leaves + 1  # keeps graphs small
             if reuse:
-                y = rng.choice(made)
-            new = apply(rng.choice(BINARY[difficulty]), x, y, rng, difficulty)
+                y = pick(rng, made)
+            new = apply(pick(rng, BINARY[difficulty]), x, y, rng, difficulty)
             if not reuse:
                 open_.pop(j)
                 i = i if i < j else i - 1
@@ -74,7 +74,7 @@ def _used_twice(out: Value) -> bool:
 
 
 def build_expression(rng, difficulty: str) -> Draft:
-    n = rng.randint(3, {"easy": 5, "medium": 6, "hard": 5}[difficulty])
+    n = 3 + below(rng, {"easy": 5, "medium": 6, "hard": 5}[difficulty] - 2)  # rng.randint(3, 5 or 6)
     out = random_graph(
         rng, difficulty, n,
         p_reuse=0.0 if difficulty == "easy" else 0.15,
@@ -86,7 +86,7 @@ def build_expression(rng, difficulty: str) -> Draft:
 
 
 def build_accumulate(rng, difficulty: str) -> Draft:
-    n = rng.randint(2, 3)
+    n = 2 + below(rng, 2)  # rng.randint(2, 3)
     out = random_graph(rng, difficulty, n, p_reuse=0.6, p_unary=0.15, must_unary=difficulty == "hard")
     if not _used_twice(out):
         raise Redraw()

@@ -10,7 +10,7 @@ import random
 from ..grade import _locals, contributions_per_node, exact, remembered, worked_data
 from ..numbers import MINUS, fmt, fmt_operand, has_places
 from ..record import Shown, backward_nodes, contributions, power_text, step_line
-from .common import Draft, Redraw
+from .common import Draft, Redraw, below, pick
 from .expression import random_graph
 from .neuron import neuron_graph
 
@@ -35,7 +35,7 @@ def graph(seed: int, difficulty: str):
     rng = random.Random(seed)
     if difficulty == "hard" and rng.random() < 0.4:
         return neuron_graph(rng, "hard", 2, "tanh")[0]
-    n = rng.randint(3, 4)
+    n = 3 + below(rng, 2)  # rng.randint(3, 4)
     p_unary = {"easy": 0.25, "medium": 0.3, "hard": 0.2}[difficulty]
     return random_graph(rng, difficulty, n, p_reuse=0.3, p_unary=p_unary, must_unary=difficulty == "hard")
 
@@ -147,7 +147,7 @@ def _build(rng, difficulty: str, out, order, nodes) -> Draft:
             options.append((k, "overwrite"))
     if not options:
         raise Redraw()
-    k, how = rng.choice(options)
+    k, how = pick(rng, options)
     spot = (right[k]["node"], right[k]["index"], how)
     wrong = replay(nodes, planted=spot)
     # Refused on the numbers first, then on the texts (the same draws are refused in either order).

@@ -3,7 +3,7 @@
 from engine import Value
 
 from ..record import BINARY_OPS
-from .common import Draft, pick_upstream, pick_value
+from .common import Draft, pick, pick_upstream, pick_value
 
 OPS = {
     "easy": ["+", "*", "relu"],
@@ -13,7 +13,7 @@ OPS = {
 
 
 def build(rng, difficulty: str) -> Draft:
-    op = rng.choice(OPS[difficulty])
+    op = pick(rng, OPS[difficulty])
     a = Value(pick_value(rng, difficulty, 0.1 if op == "log" else -4, 4), label="a")
     if op in BINARY_OPS:
         b = Value(pick_value(rng, difficulty), label="b")
@@ -21,7 +21,7 @@ def build(rng, difficulty: str) -> Draft:
         out.label = "c"
     else:
         if op == "**":
-            out = a ** rng.choice([2, 3, -1])
+            out = a ** pick(rng, [2, 3, -1])
         elif op == "neg":
             out = -a
         else:

@@ -5,7 +5,7 @@ from engine import Value
 from ..grade import never_caught, work
 from ..numbers import MINUS, fmt
 from ..record import Shown, listing
-from .common import Draft, Redraw, leaves, pick_value
+from .common import Draft, Redraw, leaves, pick, pick_value
 
 
 def neuron_graph(rng, difficulty: str, nin: int, act: str) -> tuple[Value, list[str]]:
@@ -55,9 +55,9 @@ def _neuron_words(act: str) -> str:
 
 def build_neuron(rng, difficulty: str) -> Draft:
     if difficulty == "hard":
-        act, nin = rng.choice([("tanh", 2), ("tanh", 3), ("tanh-exp", 2)])
+        act, nin = pick(rng, [("tanh", 2), ("tanh", 3), ("tanh-exp", 2)])
     else:
-        act, nin = "relu", rng.choice([2, 2, 3] if difficulty == "medium" else [2])
+        act, nin = "relu", pick(rng, [2, 2, 3] if difficulty == "medium" else [2])
     out, params = neuron_graph(rng, difficulty, nin, act)
     inputs = [f"x{i + 1}" for i in range(nin)]
     intro = f"A neuron weighs its inputs, adds a bias and {_neuron_words(act)}."
@@ -65,9 +65,9 @@ def build_neuron(rng, difficulty: str) -> Draft:
 
 
 def loss_graph(rng, difficulty: str):
-    act = {"easy": "linear", "medium": rng.choice(["linear", "relu"]), "hard": "tanh"}[difficulty]
-    o, params = neuron_graph(rng, difficulty, rng.choice([1, 2]) if difficulty == "easy" else 2, act)
-    y = Value(pick_value(rng, difficulty, -2, 2, nonzero=False) if difficulty != "hard" else rng.choice([-1.0, 1.0]), label="y")
+    act = {"easy": "linear", "medium": pick(rng, ["linear", "relu"]), "hard": "tanh"}[difficulty]
+    o, params = neuron_graph(rng, difficulty, pick(rng, [1, 2]) if difficulty == "easy" else 2, act)
+    y = Value(pick_value(rng, difficulty, -2, 2, nonzero=False) if difficulty != "hard" else pick(rng, [-1.0, 1.0]), label="y")
     d = o - y
     d.label = "d"
     loss = d**2
@@ -86,7 +86,7 @@ STEP_MISTAKES = ["no-update", "wrong-direction", "lr-forgotten"]
 
 def build_step(rng, difficulty: str) -> Draft:
     loss, params, intro = loss_graph(rng, difficulty)
-    lr = rng.choice({"easy": [0.1, 0.5], "medium": [0.1, 0.05, 0.5], "hard": [0.1, 0.05, 0.01]}[difficulty])
+    lr = pick(rng, {"easy": [0.1, 0.5], "medium": [0.1, 0.05, 0.5], "hard": [0.1, 0.05, 0.01]}[difficulty])
 
     def finish(by_name):
         answers, steps = [], []

@@ -4,7 +4,7 @@ from ..grade import F_PLACES, exact, graph_answers, never_caught
 from ..numbers import MINUS, fmt
 from ..program import build as build_program
 from ..record import Shown, literal, pretty_program
-from .common import Draft, Redraw, pick_value
+from .common import Draft, Redraw, pick, pick_value
 
 FORMULAS = {
     "easy": ["x*x + {a}*x", "{a}*x*x + {b}", "(x + {b})*(x + {c})", "x*x*x + {b}"],
@@ -16,7 +16,7 @@ SWAPS = ["exact-as-estimate", "estimate-as-exact"]
 
 
 def build(rng, difficulty: str) -> Draft:
-    formula = rng.choice(FORMULAS[difficulty])
+    formula = pick(rng, FORMULAS[difficulty])
     a = pick_value(rng, "easy" if difficulty != "hard" else "hard", -3, 3)
     b = pick_value(rng, "easy", -3, 3)
     c = pick_value(rng, "easy", 1, 3)
