@@ -8,7 +8,7 @@ import operator
 import random
 
 from ..grade import _locals, contributions_per_node, exact, remembered, worked_data
-from ..numbers import MINUS, fmt, fmt_operand, has_places
+from ..numbers import MINUS, all_have_places, fmt, fmt_operand
 from ..record import Shown, backward_nodes, contributions, power_text, step_line
 from .common import Draft, Redraw, below, pick
 from .expression import random_graph
@@ -40,17 +40,20 @@ def graph(seed: int, difficulty: str):
     return random_graph(rng, difficulty, n, p_reuse=0.3, p_unary=p_unary, must_unary=difficulty == "hard")
 
 
-def replay(nodes: list[dict], r=exact, mistake: str | None = None, planted: tuple | None = None) -> list[dict]:
+def replay(nodes: list[dict], r=exact, mistake: str | None = None, planted: tuple | None = None,
+           until: int | None = None) -> list[dict]:
     """The backward pass one contribution at a time, as a learner who rounds with r and makes `mistake` everywhere
     (or none), with `planted` = (node name, input index, mistake) bending that one contribution. Each line:
     {node, index, target, grad (the node's grad it used), contribution, total (the target's grad after it),
-    first (the target's first contribution)}. Constants get no line."""
+    first (the target's first contribution)}. Constants get no line. `until`: the last line wanted (its index), where
+    the lines after it are not (a line depends only on the lines before it)."""
     values = worked_data(nodes, r)
     constant = {n["name"] for n in nodes if n.get("constant")}
     grads = {n["name"]: 0.0 for n in nodes}
     grads[nodes[-1]["name"]] = 1.0
     seen: set[str] = set()
     lines = []
+    wanted = -1 if until is None else until + 1
     for n in reversed(nodes):
         if not n["op"]:
             continue
@@ -67,6 +70,8 @@ def replay(nodes: list[dict], r=exact, mistake: str | None = None, planted: tupl
             if name not in constant:
                 lines.append({"node": n["name"], "index": index, "target": name, "grad": g, "contribution": contribution,
                               "total": grads[name], "first": name not in seen, "planted": how})
+                if len(lines) == wanted:
+                    return lines
             seen.add(name)
     return lines
 
@@ -154,7 +159,7 @@ def _build(rng, difficulty: str, out, order, nodes) -> Draft:
     if abs(wrong[k]["total"] - right[k]["total"]) < 0.01:
         raise Redraw()
     places = {"easy": 0, "medium": 2}.get(difficulty)
-    if places is not None and not all(has_places(line[f], places) for line in right + wrong for f in ("contribution", "total")):
+    if places is not None and not all_have_places([line[f] for line in right + wrong for f in ("contribution", "total")], places):
         raise Redraw()  # every number written in either pass stays as short as the difficulty's
     # The texts of both passes up to line k first (a line alike reads alike): most refused draws need no more.
     correct = [line_text(line, by_name) for line in right[:k + 1]]
@@ -176,12 +181,12 @@ def _build(rng, difficulty: str, out, order, nodes) -> Draft:
 
     def evaluate(nodes_, r, mistake):
         if mistake is None:
-            return {ANSWERS[0]: float(k + 1), ANSWERS[1]: replay(nodes_, r)[k]["total"]}
+            return {ANSWERS[0]: float(k + 1), ANSWERS[1]: replay(nodes_, r, until=k)[k]["total"]}
         if mistake == "error-copied":
-            return {ANSWERS[1]: replay(nodes_, r, planted=spot)[k]["total"]}
+            return {ANSWERS[1]: replay(nodes_, r, planted=spot, until=k)[k]["total"]}
         if mistake == "later-line":
             return {ANSWERS[0]: float(later + 1)} if later is not None else None
-        return {ANSWERS[1]: replay(nodes_, r, mistake)[k]["total"]}
+        return {ANSWERS[1]: replay(nodes_, r, mistake, until=k)[k]["total"]}
 
     def lesson(answers):
         """Copying the wrong line's value is a caught mistake."""
