@@ -153,14 +153,18 @@ def _build(rng, difficulty: str, out, order, nodes) -> Draft:
     if not options:
         raise Redraw()
     k, how = pick(rng, options)
+    # Refused on the numbers first, then on the texts (the same draws are refused in any order, and the choice
+    # above is drawn either way): every number written in either pass stays as short as the difficulty's, the
+    # right pass's tested before the wrong one is replayed.
+    places = {"easy": 0, "medium": 2}.get(difficulty)
+    if places is not None and not all_have_places([line[f] for line in right for f in ("contribution", "total")], places):
+        raise Redraw()
     spot = (right[k]["node"], right[k]["index"], how)
     wrong = replay(nodes, planted=spot)
-    # Refused on the numbers first, then on the texts (the same draws are refused in either order).
     if abs(wrong[k]["total"] - right[k]["total"]) < 0.01:
         raise Redraw()
-    places = {"easy": 0, "medium": 2}.get(difficulty)
-    if places is not None and not all_have_places([line[f] for line in right + wrong for f in ("contribution", "total")], places):
-        raise Redraw()  # every number written in either pass stays as short as the difficulty's
+    if places is not None and not all_have_places([line[f] for line in wrong for f in ("contribution", "total")], places):
+        raise Redraw()
     # The texts of both passes up to line k first (a line alike reads alike): most refused draws need no more.
     correct = [line_text(line, by_name) for line in right[:k + 1]]
     shown = [text if w == r else line_text(w, by_name) for w, r, text in zip(wrong, right, correct)]
