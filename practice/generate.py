@@ -135,12 +135,12 @@ def _question(draft: Draft, nodes: list[dict], asked_text: str, rounding: str, b
 
 def grade_draft(draft: Draft, nodes: list[dict], answers, strict: bool = True) -> list[dict]:
     """The graded answers from practice.grade (each non-constant node gains its grad's tolerance), or Unfair."""
-    # evaluate(r, mistake): the kind's own, or the graph's backward pass replayed for the asked grads
-    if draft.evaluate:
-        evaluate = functools.partial(draft.evaluate, nodes)
-    else:
-        evaluate = functools.partial(grade.graph_answers, nodes, draft.asked, draft.output_grad)
     with grade.remembered(nodes):  # (the three read one plan of the graph)
+        # evaluate(r, mistake): the kind's own, or the graph's backward pass replayed for the asked grads
+        if draft.evaluate:
+            evaluate = functools.partial(draft.evaluate, nodes)
+        else:
+            evaluate = grade.graph_evaluate(nodes, draft.asked, draft.output_grad)
         if strict:
             grade.check_hand_work(nodes)
         mistakes = draft.mistakes + grade.applicable(nodes, draft.output_grad)

@@ -449,6 +449,19 @@ def graph_answers(nodes: list[dict], asked: list[str], output_grad: float, r=exa
     return {answer: grads[i] for answer, i in plan.grads_asked(asked)}
 
 
+def graph_evaluate(nodes: list[dict], asked: list[str], output_grad: float):
+    """graph_answers on these nodes as assess's evaluate(r, mistake); for the draw being assessed (see `remembered`,
+    and use it inside that scope), with the asked grads' places found once instead of at every replay."""
+    if _draw is None or _draw[0] is not nodes:
+        return functools.partial(graph_answers, nodes, asked, output_grad)
+    pairs = _plan_of(nodes).grads_asked(asked)
+
+    def evaluate(r, mistake):
+        grads = _replayed(output_grad, r, mistake)[2]
+        return {answer: grads[i] for answer, i in pairs}
+    return evaluate
+
+
 # ---------------------------------------------------------------- assessing a draw
 
 
@@ -572,7 +585,8 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     worst = [0.0] * len(nodes)  # each node's largest error over the learners (as tolerance_from's max)
     for _, grads in worked:
         worst = [max(w, abs(learner - key)) for w, learner, key in zip(worst, grads, node_keys)]
-    node_tolerances = {n["name"]: _tolerance(key, w)
+    node_tolerances = {n["name"]: _FLOOR_ROUNDED if SAFETY * w <= FLOOR and 0.0001 * abs(key) <= FLOOR
+                       else _tolerance(key, w)  # (_tolerance's floor case inline: most nodes' tolerance)
                        for n, key, w in zip(nodes, node_keys, worst) if not n.get("constant")}
     found: dict[str, list[dict]] = {name: [] for name in keys}
     # each answer's (name, key, the largest change that is no change, the closest a caught mistake may land)
