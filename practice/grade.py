@@ -268,15 +268,17 @@ class _plan:
             index[name] = i
             names.append(name)
             if op:
-                ins = tuple(map(position, n["inputs"]))
-                used += ins
+                inputs = n["inputs"]
                 f = forward_get(op)
-                if len(ins) == 2:
-                    x, y = ins
+                if len(inputs) == 2:
+                    ins = x, y = position(inputs[0]), position(inputs[1])
+                    used += ins
                     steps.append((i, op, f, None, ins, x, y))
                     forward.append((i, f, x, y, 2))
                 else:  # the forward pass's (i, function, x's index, y's index (a power: its exponent), arity (a power: 0))
-                    x = ins[0]
+                    x = position(inputs[0])
+                    ins = (x,)
+                    used.append(x)
                     k = n.get("exponent")
                     steps.append((i, op, f, k, ins, x, i))
                     forward.append((i, operator.pow, x, n["exponent"], 0) if op == "**" else (i, f, x, None, 1))

@@ -227,7 +227,8 @@ def backward_nodes(output: Value, output_grad: float = 1.0, order: list[Value] |
     order = order or output.topo()
     output.grad = float(output_grad)  # output.backward(output_grad), on the order already made
     for v in reversed(order):
-        v._backward()
+        if v._prev:  # (a leaf's backward does nothing)
+            v._backward()
     return node_dicts(order)
 
 

@@ -83,5 +83,5 @@ def pick_upstream(rng, difficulty: str) -> float:
     return float(pick(rng, choices[difficulty]))
 
 
-def leaves(names, rng, difficulty, **kw) -> list[Value]:
-    return [Value(pick_value(rng, difficulty, **kw), name) for name in names]
+def leaves(names, rng, difficulty, low: float = -4, high: float = 4, nonzero: bool = True) -> list[Value]:
+    return [Value(pick_value(rng, difficulty, low, high, nonzero), name) for name in names]
