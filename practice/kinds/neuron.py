@@ -8,14 +8,20 @@ from ..record import Shown, listing
 from .common import Draft, Redraw, leaves, pick, pick_value
 
 
+# The lecture's names for n inputs (a neuron is drawn hundreds of times a set): x1.., w1.., x1w1..
+X_NAMES = {n: [f"x{i + 1}" for i in range(n)] for n in (1, 2, 3)}
+W_NAMES = {n: [f"w{i + 1}" for i in range(n)] for n in (1, 2, 3)}
+PRODUCT_NAMES = [f"x{i + 1}w{i + 1}" for i in range(3)]
+
+
 def neuron_graph(rng, difficulty: str, nin: int, act: str) -> tuple[Value, list[str]]:
     """o = act(x1*w1 + ... + b) with the lecture's names; act is tanh, tanh-exp (tanh through exp), relu or linear."""
-    xs = leaves([f"x{i + 1}" for i in range(nin)], rng, difficulty, low=-3, high=3, nonzero=False)
-    ws = leaves([f"w{i + 1}" for i in range(nin)], rng, difficulty, low=-3, high=3)
+    xs = leaves(X_NAMES[nin], rng, difficulty, -3, 3, False)
+    ws = leaves(W_NAMES[nin], rng, difficulty, -3, 3)
     products = []
-    for i, (x, w) in enumerate(zip(xs, ws)):
+    for x, w, label in zip(xs, ws, PRODUCT_NAMES):
         p = x * w
-        p.label = f"x{i + 1}w{i + 1}"
+        p.label = label
         products.append(p)
     total = products[0]
     for i, p in enumerate(products[1:]):
@@ -40,7 +46,7 @@ def neuron_graph(rng, difficulty: str, nin: int, act: str) -> tuple[Value, list[
     else:
         out = getattr(n, act)()
     out.label = "o"
-    params = [f"w{i + 1}" for i in range(nin)] + ["b"]
+    params = W_NAMES[nin] + ["b"]
     return out, params
 
 
@@ -59,7 +65,7 @@ def build_neuron(rng, difficulty: str) -> Draft:
     else:
         act, nin = "relu", pick(rng, [2, 2, 3] if difficulty == "medium" else [2])
     out, params = neuron_graph(rng, difficulty, nin, act)
-    inputs = [f"x{i + 1}" for i in range(nin)]
+    inputs = list(X_NAMES[nin])
     intro = f"A neuron weighs its inputs, adds a bias and {_neuron_words(act)}."
     return Draft(out, inputs + params, intro)
 
