@@ -50,18 +50,18 @@ def node_dicts(order: list[Value]) -> list[dict]:
                 if name not in taken:
                     break
         names[id(v)] = name
-        if not op:
-            node = {"name": name, "op": None, "inputs": []}
-            if not label and not v._prev:
-                node["constant"] = True
+        # (each node's keys in the record's order: name, op, inputs, constant or exponent, data, grad)
+        if op == "**":
+            k = v._exponent
+            out.append({"name": name, "op": op, "inputs": [names[id(v._prev[0])]],
+                        "exponent": int(k) if float(k).is_integer() else float(k), "data": v.data, "grad": v.grad})
+        elif op:
+            out.append({"name": name, "op": op, "inputs": [*map(names.__getitem__, map(id, v._prev))],
+                        "data": v.data, "grad": v.grad})
+        elif not label and not v._prev:
+            out.append({"name": name, "op": None, "inputs": [], "constant": True, "data": v.data, "grad": v.grad})
         else:
-            node = {"name": name, "op": op, "inputs": [*map(names.__getitem__, map(id, v._prev))]}
-            if op == "**":
-                k = v._exponent
-                node["exponent"] = int(k) if float(k).is_integer() else float(k)
-        node["data"] = v.data
-        node["grad"] = v.grad
-        out.append(node)
+            out.append({"name": name, "op": None, "inputs": [], "data": v.data, "grad": v.grad})
     return out
 
 
@@ -244,7 +244,7 @@ def _ref(n: dict, pretty: bool) -> str:
 
 def expression_text(node: dict, by_name: dict[str, dict], pretty: bool) -> str:
     """The right-hand side of `node` as a statement: `a*b` for programs, `a × b` for people."""
-    op, ins = node["op"], [_ref(by_name[n], pretty) for n in node["inputs"]]
+    op, ins = node["op"], [n if "constant" not in by_name[n] else _ref(by_name[n], pretty) for n in node["inputs"]]
     if op in PRETTY:
         symbol = PRETTY[op] if pretty else op
         return f"{ins[0]} {symbol} {ins[1]}" if pretty or op in "+-" else f"{ins[0]}{symbol}{ins[1]}"
