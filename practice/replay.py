@@ -178,7 +178,7 @@ class _plan:
             else:
                 leaves.append((i, name, n["data"]))
         self.steps.reverse()  # (the backward pass's order)
-        self.ops = frozenset(step[1] for step in steps)
+        self.ops = frozenset([step[1] for step in steps])
         self.reused = len(set(used)) < len(used)
 
     def grads_asked(self, asked: list[str]) -> list[tuple[str, int]]:
@@ -310,7 +310,7 @@ class remembered:
         self.outer = outer = _draw
         _draw = outer if outer is not None and outer[0] is self.nodes else (self.nodes, {})
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, traceback):
         global _draw
         _draw = self.outer
 

@@ -54,6 +54,8 @@ def replay(nodes: list[dict], r=exact, mistake: str | None = None, planted: tupl
     seen: set[str] = set()
     lines = []
     wanted = -1 if until is None else until + 1
+    rounded, overwrites = r is not exact, mistake == "overwrite"
+    planted_node = planted[0] if planted else None
     for n in reversed(nodes):
         if not n["op"]:
             continue
@@ -61,12 +63,14 @@ def replay(nodes: list[dict], r=exact, mistake: str | None = None, planted: tupl
         xs = [values[i] for i in n["inputs"]]
         locs = _locals(n, xs, values[n["name"]], r, mistake)
         for index, (name, local) in enumerate(zip(n["inputs"], locs)):
-            how = planted[2] if planted and planted[:2] == (n["name"], index) else None
+            how = planted[2] if planted_node == n["name"] and planted[1] == index else None
             if how and how != "overwrite":
                 local = _locals(n, xs, values[n["name"]], r, how)[index]
-            contribution = r(local * g)
-            overwrite = mistake == "overwrite" or how == "overwrite"
-            grads[name] = contribution if overwrite else r(grads[name] + contribution)
+            contribution = r(local * g) if rounded else local * g  # (exact: the same numbers without a call)
+            if overwrites or how == "overwrite":
+                grads[name] = contribution
+            else:
+                grads[name] = r(grads[name] + contribution) if rounded else grads[name] + contribution
             if name not in constant:
                 lines.append({"node": n["name"], "index": index, "target": name, "grad": g, "contribution": contribution,
                               "total": grads[name], "first": name not in seen, "planted": how})
