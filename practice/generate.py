@@ -10,7 +10,7 @@ from . import grade
 from .errors import UserError
 from .kinds import KINDS, Draft, Redraw
 from .numbers import all_have_places, fmt
-from .record import backward_nodes, leaves, listing, statements, worked_steps
+from .record import backward_nodes, both_statements, leaves, listing, worked_steps
 
 MAX_DRAWS = 2000
 LIMIT = 1000.0
@@ -117,14 +117,15 @@ def _acceptable(nodes: list[dict], answers: list[tuple[str, float]], difficulty:
     return degenerate(nodes) is None
 
 
-def _question(draft: Draft, nodes: list[dict], asked_text: str, rounding: str, by_name: dict[str, dict]) -> str:
+def _question(draft: Draft, nodes: list[dict], asked_text: str, rounding: str, shown: list[str]) -> str:
+    """The question's text; `shown`: the statements as people read them."""
     order = draft.given or draft.asked
     rank = {name: i for i, name in enumerate(order)}
     given = sorted(leaves(nodes), key=lambda n: rank.get(n["name"], len(rank)))
     listing = ", ".join(f"{n['name']} = {fmt(n['data'])}" for n in given)
     lines = [draft.intro.replace("{upstream}", fmt(draft.output_grad))]
     lines.append(f"Given {listing} and")
-    lines += [f"  {s}" for s in statements(nodes, pretty=True, by_name=by_name)]
+    lines += [f"  {s}" for s in shown]
     start = "" if draft.output_grad != 1 else f", starting from {nodes[-1]['name']}.grad = 1"
     lines.append(f"find {asked_text}{start}.")
     ops = {n["op"] for n in nodes}
@@ -199,18 +200,19 @@ def _problem(kind: str, difficulty: str, seed: int, draft: Draft, order: list) -
     if draft.lesson and not draft.lesson(graded):
         return None
     rounding = grade.rounding_rule(kind)
+    program, shown = both_statements(nodes, by_name)
     record = {
         "id": problem_id(kind, difficulty, seed),
         "seed": seed,
         "kind": kind,
         "difficulty": difficulty,
-        "question": _question(draft, nodes, asked_text, rounding, by_name),
+        "question": _question(draft, nodes, asked_text, rounding, shown),
         "rounding": rounding,
         "output": nodes[-1]["name"],
     }
     if draft.output_grad != 1:
         record["output_grad"] = float(draft.output_grad)
-    record["program"] = "; ".join(statements(nodes, by_name=by_name))
+    record["program"] = "; ".join(program)
     record.update(draft.extra)
     record["nodes"] = nodes
     record["answers"] = graded

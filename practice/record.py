@@ -232,38 +232,52 @@ def backward_nodes(output: Value, output_grad: float = 1.0, order: list[Value] |
     return node_dicts(order)
 
 
-def _ref(n: dict, pretty: bool) -> str:
-    """An input as a statement writes it: its name, or a constant's number."""
-    if n.get("constant"):
-        if not pretty:
-            return literal(n["data"])
-        text = fmt(n["data"])
-        return f"({text})" if n["data"] < 0 else text
-    return n["name"]
+def _refs(n: dict) -> tuple[str, str]:
+    """An input as a statement writes it, (in a program, for people): its name, or a constant's number."""
+    if not n.get("constant"):
+        return n["name"], n["name"]
+    text = fmt(n["data"])
+    return literal(n["data"]), f"({text})" if n["data"] < 0 else text
+
+
+def expression_texts(node: dict, by_name: dict[str, dict]) -> tuple[str, str]:
+    """The right-hand side of `node` as a statement, (`a*b` for programs, `a × b` for people): both at once, as
+    every problem writes both."""
+    op, inputs = node["op"], node["inputs"]
+    a = by_name[inputs[0]]
+    a, pa = _refs(a) if "constant" in a else (a["name"], a["name"])
+    if op in PRETTY:
+        b = by_name[inputs[1]]
+        b, pb = _refs(b) if "constant" in b else (b["name"], b["name"])
+        return f"{a} {op} {b}" if op in "+-" else f"{a}{op}{b}", f"{pa} {PRETTY[op]} {pb}"
+    if op == "**":
+        k = node["exponent"]
+        return f"{a}**{k}" if k >= 0 else f"{a}**({k})", power_text(pa, k)
+    if op == "neg":
+        return f"-{a}", f"{MINUS}{pa}"
+    return f"{op}({a})", f"σ({pa})" if op == "sigmoid" else f"{op}({pa})"
 
 
 def expression_text(node: dict, by_name: dict[str, dict], pretty: bool) -> str:
     """The right-hand side of `node` as a statement: `a*b` for programs, `a × b` for people."""
-    op, ins = node["op"], [n if "constant" not in by_name[n] else _ref(by_name[n], pretty) for n in node["inputs"]]
-    if op in PRETTY:
-        symbol = PRETTY[op] if pretty else op
-        return f"{ins[0]} {symbol} {ins[1]}" if pretty or op in "+-" else f"{ins[0]}{symbol}{ins[1]}"
-    if op == "**":
-        k = node["exponent"]
-        if pretty:
-            return power_text(ins[0], k)
-        return f"{ins[0]}**{k}" if k >= 0 else f"{ins[0]}**({k})"
-    if op == "neg":
-        return f"{MINUS if pretty else '-'}{ins[0]}"
-    if pretty and op == "sigmoid":
-        return f"σ({ins[0]})"
-    return f"{op}({ins[0]})"
+    return expression_texts(node, by_name)[pretty]
 
 
 def statements(nodes: list[dict], pretty: bool = False, by_name: dict[str, dict] | None = None) -> list[str]:
     """Every op node as `name = expression`, in topological order. `by_name`: the nodes by name, if already made."""
     by_name = by_name or {n["name"]: n for n in nodes}
     return [f"{n['name']} = {expression_text(n, by_name, pretty)}" for n in nodes if n["op"]]
+
+
+def both_statements(nodes: list[dict], by_name: dict[str, dict]) -> tuple[list[str], list[str]]:
+    """(statements(nodes), statements(nodes, pretty=True)), written in one pass."""
+    program, people = [], []
+    for n in nodes:
+        if n["op"]:
+            text, pretty = expression_texts(n, by_name)
+            program.append(f"{n['name']} = {text}")
+            people.append(f"{n['name']} = {pretty}")
+    return program, people
 
 
 def leaves(nodes: list[dict]) -> list[dict]:
