@@ -266,7 +266,8 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     node_keys = [n["grad"] for n in nodes]
     worst = [0.0] * len(nodes)  # each node's largest error over the learners (as tolerance_from's max)
     for _, grads in worked:
-        worst = [max(w, abs(learner - key)) for w, learner, key in zip(worst, grads, node_keys)]
+        worst = [e if (e := abs(learner - key)) > w else w  # (max(w, e), without a call per node)
+                 for w, learner, key in zip(worst, grads, node_keys)]
     node_tolerances = {n["name"]: _FLOOR_ROUNDED if SAFETY * w <= FLOOR and 0.0001 * abs(key) <= FLOOR
                        else _tolerance(key, w)  # (_tolerance's floor case inline: most nodes' tolerance)
                        for n, key, w in zip(nodes, node_keys, worst) if not n.get("constant")}
