@@ -67,8 +67,9 @@ def _all_short(xs: list[float], difficulty: str, places: int | None) -> bool:
     """Every number one a person can carry at this difficulty: at most LIMIT (so not inf or nan), and at easy
     at most 100 with no decimals, at medium at most 2 decimals (or `places`)."""
     bound = 100 if difficulty == "easy" else LIMIT
+    low = -bound
     for x in xs:
-        if not abs(x) <= bound:
+        if not low <= x <= bound:  # (abs(x) <= bound without a call; never inf or nan)
             return False
     if difficulty == "hard":
         return True

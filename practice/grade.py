@@ -189,10 +189,10 @@ _FLOOR_ROUNDED = _round_up_positive(FLOOR)
 
 def check_hand_work(nodes: list[dict]) -> None:
     """Every value a learner writes (data, grad, local derivative, contribution) is 0 or hand-sized."""
-    small = _HAND_SIZED
+    small = _HAND_SIZED  # (-small < x < small is abs(x) < small, without a call per number)
     for n in nodes:
         data, grad = n["data"], n["grad"]
-        if (abs(data) < small and data != 0) or (abs(grad) < small and grad != 0):  # (not hand_sized)
+        if (-small < data < small and data != 0) or (-small < grad < small and grad != 0):  # (not hand_sized)
             raise Unfair(f"{n['name']} is too small to round")
     plan, values = _plan_of(nodes), [n["data"] for n in nodes]
     # the local derivatives on the nodes' data: the key's (worked out once for its mistakes too) where the exact
@@ -207,7 +207,7 @@ def check_hand_work(nodes: list[dict]) -> None:
         grad = nodes[i]["grad"]
         for local in locals_:
             contribution = local * grad
-            if (abs(local) < small and local != 0) or (abs(contribution) < small and contribution != 0):
+            if (-small < local < small and local != 0) or (-small < contribution < small and contribution != 0):
                 raise Unfair(f"a contribution of {nodes[i]['name']} is too small to round")
 
 

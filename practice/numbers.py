@@ -40,6 +40,6 @@ def all_have_places(xs, places: int) -> bool:
     scale = _SCALES[places] if 0 <= places < 16 else 10**places
     for x in xs:
         scaled = x * scale
-        if not (math.isfinite(scaled) and abs(scaled - round(scaled)) < 1e-6):
+        if not (math.isfinite(scaled) and -1e-6 < scaled - round(scaled) < 1e-6):  # (abs(...) < 1e-6, no call)
             return False
     return True
