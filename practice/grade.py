@@ -40,33 +40,40 @@ UNCHANGED = 1e-9    # relative: a "mistake" this close to the key changes nothin
 # ---------------------------------------------------------------- rounding
 
 
-# A learner rounds the same few numbers over and over (a grad it has just rounded, a leaf, 1 − t²): each
-# rounding is worked out once.
-@functools.lru_cache(maxsize=1 << 16)
 def round_places(x: float, places: int = PLACES) -> float:
     return round(x, places) + 0.0
 
 
 def round_figures(x: float, figures: int = FIGURES) -> float:
-    found = _FIGURED.get(x) if figures == FIGURES else None  # (a dict: cheaper than lru_cache's key per call)
-    if found is not None:
-        return found
-    if x and x - x == 0:  # (not 0, inf or nan: x − x is nan for those two; so the dict never holds them, and
-        found = float(f"{x:.{figures - 1}e}") + 0.0  # 0.0 and −0.0, one key there, stay apart)
-        if figures == FIGURES and len(_FIGURED) < 1 << 16:
-            _FIGURED[x] = found
-        return found
+    if x and x - x == 0:  # (not 0, inf or nan: x − x is nan for those two)
+        return float(f"{x:.{figures - 1}e}") + 0.0
     return x
 
 
-_FIGURED: dict[float, float] = {}  # x -> round_figures(x), each worked out once
+class _Remembered(dict):
+    """x -> rounding(x) for the numbers met so far, called as its __getitem__: a learner rounds the same few
+    numbers over and over (a grad it has just rounded, a leaf, 1 − t²), and a number found costs no Python call.
+    0 (0.0 and −0.0 are one key) and nan are worked out every time, never kept."""
+
+    __slots__ = ("rounding",)
+
+    def __init__(self, rounding):
+        super().__init__()
+        self.rounding = rounding
+
+    def __missing__(self, x: float) -> float:
+        y = self.rounding(x)
+        if x and x == x and len(self) < 1 << 16:
+            self[x] = y
+        return y
 
 
-# The simulated learners: each rounds every intermediate its way. `f_places` is for the function values of
-# a finite difference, which the problem asks to keep to more places (h = 0.01 magnifies their rounding).
+# The simulated learners: each rounds every intermediate its way (round_places, round_figures, each remembered).
+# `F_PLACES` is for the function values of a finite difference, which the problem asks to keep to more places
+# (h = 0.01 magnifies their rounding).
 LEARNERS = {
-    "4 decimal places": round_places,
-    "4 significant figures": round_figures,
+    "4 decimal places": _Remembered(round_places).__getitem__,
+    "4 significant figures": _Remembered(round_figures).__getitem__,
 }
 F_PLACES = 6
 
