@@ -128,7 +128,7 @@ def _replayed(output_grad: float, r, mistake: str | None) -> tuple["_plan", list
 def _forwarded(r) -> tuple["_plan", list[float]]:
     """(plan, forward pass with rounding r) of the draw being assessed, each worked out once."""
     memo = _draw[1]
-    plan = _plan_of(_draw[0])
+    plan = memo.get("plan") or _plan_of(_draw[0])  # (the plan once made, without a call)
     values = memo.get(r)
     if values is None:
         values = memo[r] = _forward_pass(plan, r, None)

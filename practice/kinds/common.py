@@ -52,8 +52,13 @@ def below(rng, n: int) -> int:
 
 
 def pick(rng, seq):
-    """rng.choice(seq) for a non-empty sequence: the same element, drawn with `below`."""
-    return seq[below(rng, len(seq))]
+    """rng.choice(seq) for a non-empty sequence: the same element, drawn as `below` draws (inline: one call a pick)."""
+    n = len(seq)
+    k = n.bit_length()
+    r = rng.getrandbits(k)
+    while r >= n:
+        r = rng.getrandbits(k)
+    return seq[r]
 
 
 def pick_value(rng, difficulty: str, low: float = -4, high: float = 4, nonzero: bool = True) -> float:
