@@ -220,7 +220,7 @@ def _backward_pass(plan: _plan, values: list[float], output_grad: float, r, mist
         if not rounded:  # (the same numbers, without a call per number)
             for j, local in zip(ins, locals_):
                 grads[j] = local * g if overwrite else grads[j] + local * g
-        elif len(ins) == 2:  # (a binary op: its two inputs in turn, as zip would give them; a + a adds twice)
+        elif y != i:  # (a binary op, as a unary one's y is i: its two inputs in turn, as zip gives them; a + a adds twice)
             j, j2 = ins
             a, b = locals_
             contribution = r(a * g)
@@ -263,7 +263,7 @@ def _exact_backward_pass(plan: _plan, values: list[float], locals_: list[tuple[f
         if overwrite:
             for j, d in zip(ins, local):
                 grads[j] = d * g
-        elif len(ins) == 2:  # (in turn, as zip would give them: a + a adds twice)
+        elif y != i:  # (a binary op, as a unary one's y is i: in turn, as zip would give them; a + a adds twice)
             j, j2 = ins
             a, b = local
             grads[j] = grads[j] + a * g

@@ -52,7 +52,7 @@ def random_graph(rng, difficulty: str, n_leaves: int, p_reuse: float, p_unary: f
             reuse = rng.random() < p_reuse and len(made) - n_leaves < n_leaves + 1  # keeps graphs small
             if reuse:
                 y = pick(rng, made)
-            new = apply(pick(rng, BINARY[difficulty]), x, y, rng, difficulty)
+            new = BINARY_OPS[pick(rng, BINARY[difficulty])](x, y)  # (apply's binary case, without its call)
             if not reuse:
                 open_.pop(j)
                 i = i if i < j else i - 1
