@@ -116,7 +116,12 @@ def _replayed(output_grad: float, r, mistake: str | None) -> tuple["_plan", list
     found = memo.get(key)
     if found is None:
         plan, values = _forwarded(r)
-        locals_ = _key_locals(memo, plan, values) if r is exact else None
+        if r is exact:  # (the key's locals once made, without a call)
+            locals_ = memo.get("locals", False)
+            if locals_ is False:
+                locals_ = _key_locals(memo, plan, values)
+        else:
+            locals_ = None
         if locals_:  # (a mistake's replay: the key's local derivatives, but where the mistake bends them)
             grads = _exact_backward_pass(plan, values, locals_, output_grad, mistake)
         else:
