@@ -137,26 +137,25 @@ def _negated(rule: str, g: float):
 def contributions(node: dict, by_name: dict[str, dict]):
     """For each input of `node`, in order: (input name, symbolic rule, numbers substituted (a Shown or None),
     value added to its grad)."""
-    op, o = node["op"], node["name"]
-    ins = [by_name[n] for n in node["inputs"]]
+    op, o, inputs = node["op"], node["name"], node["inputs"]
     g, od = node["grad"], node["data"]
-
-    def data(x):  # a constant is written as its number, a named value as name.data
-        return fmt_operand(x["data"]) if x.get("constant") else f"{x['name']}.data"
-
     if op == "+":
-        return [(x["name"], f"{o}.grad", None, g) for x in ins]
+        rule = f"{o}.grad"
+        return [(name, rule, None, g) for name in inputs]
     if op == "-":
-        x, y = ins
-        return [(x["name"], f"{o}.grad", None, g), (y["name"], *_negated(f"{MINUS}{o}.grad", g))]
+        return [(inputs[0], f"{o}.grad", None, g), (inputs[1], *_negated(f"{MINUS}{o}.grad", g))]
+    if len(inputs) == 2:
+        x, y = by_name[inputs[0]], by_name[inputs[1]]
+    else:
+        x = by_name[inputs[0]]
+    data = _data_ref
     if op == "*":
-        x, y = ins
+        xg, yg = x["data"] * g, y["data"] * g
         return [
-            (x["name"], f"{data(y)} × {o}.grad", Shown("{} × {}", (y["data"], g), operator.mul, y["data"] * g), y["data"] * g),
-            (y["name"], f"{data(x)} × {o}.grad", Shown("{} × {}", (x["data"], g), operator.mul, x["data"] * g), x["data"] * g),
+            (x["name"], f"{data(y)} × {o}.grad", Shown("{} × {}", (y["data"], g), operator.mul, yg), yg),
+            (y["name"], f"{data(x)} × {o}.grad", Shown("{} × {}", (x["data"], g), operator.mul, xg), xg),
         ]
     if op == "/":
-        x, y = ins
         xd, yd = x["data"], y["data"]
         return [
             (x["name"], f"{o}.grad / {data(y)}", Shown("{} / {}", (g, yd), operator.truediv, g / yd), g / yd),
@@ -164,7 +163,6 @@ def contributions(node: dict, by_name: dict[str, dict]):
              Shown(f"{MINUS}{{}} / {{}}² × {{}}", (xd, yd, g), lambda a, b, c: -a / b / b * c, -xd / yd / yd * g),
              -xd / yd / yd * g),  # as the engine computes it: yd**2 alone can overflow or underflow
         ]
-    (x,) = ins
     n, xd = x["name"], x["data"]
     if op == "**":
         k = node["exponent"]
@@ -194,6 +192,11 @@ def contributions(node: dict, by_name: dict[str, dict]):
     raise ValueError(f"unknown op {op!r}")
 
 
+def _data_ref(x: dict) -> str:
+    """An input's data in a rule: a constant is written as its number, a named value as name.data."""
+    return fmt_operand(x["data"]) if x.get("constant") else f"{x['name']}.data"
+
+
 def step_line(target: str, rule: str, numbers, value: float) -> str:
     """`target += rule = numbers = value`, the numbers printed so that they give the printed value."""
     middle = f" = {numbers.text()}" if numbers else ""
@@ -211,7 +214,9 @@ def worked_steps(nodes: list[dict], by_name: dict[str, dict] | None = None) -> l
         for target, rule, numbers, value in contributions(node, by_name):
             if by_name[target].get("constant"):
                 continue
-            lines.append(step_line(f"{target}.grad", rule, numbers, value))
+            # step_line, inline (a line for most nodes of every problem)
+            middle = f" = {numbers.text()}" if numbers else ""
+            lines.append(f"{target}.grad += {rule}{middle} = {fmt(value)}")
     return lines
 
 
