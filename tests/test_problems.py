@@ -229,3 +229,18 @@ def test_below_a_billion_two_numbers_print_alike_exactly_when_they_round_alike()
         a = rng.choice([rng.uniform(-5, 5), rng.uniform(-1e8, 1e8), round(rng.uniform(-50, 50), 4)])
         b = a + rng.choice([0.0, 1e-9, -1e-9, 4e-5, -4e-5, 6e-5, 1e-4, rng.uniform(-1e-3, 1e-3)])
         assert (fmt(a) == fmt(b)) == (round(a, 4) == round(b, 4)), (a, b)
+
+
+def test_the_kinds_draws_are_the_random_modules_own():
+    """common.below and common.pick draw what rng.randrange(n) and rng.choice(seq) draw, number for number and
+    leaving the generator in the same state (the kinds use them for speed; every problem set hangs on them)."""
+    import random
+
+    from practice.kinds.common import below, pick
+
+    ours, theirs = random.Random(11), random.Random(11)
+    for n in [1, 2, 3, 5, 7, 8, 9, 16, 17, 100, 1000, 2**20 + 1] * 50:
+        assert below(ours, n) == theirs.randrange(n)
+        seq = list(range(n % 37 + 1))
+        assert pick(ours, seq) == theirs.choice(seq)
+    assert ours.getstate() == theirs.getstate()
