@@ -136,7 +136,10 @@ def _forwarded(r) -> tuple["_plan", list[float]]:
     plan = memo.get("plan") or _plan_of(_draw[0])  # (the plan once made, without a call)
     values = memo.get(r)
     if values is None:
-        values = memo[r] = _forward_pass(plan, r, None)
+        if r is exact and plan.data_exact:  # (the engine worked these very numbers out: see _plan's data_exact)
+            values = memo[r] = [n["data"] for n in _draw[0]]
+        else:
+            values = memo[r] = _forward_pass(plan, r, None)
     return plan, values
 
 
@@ -154,7 +157,10 @@ class _plan:
     """A record's nodes as the replays read them: node i's name and given data, and for each op node a step
     (i, op, its function, its exponent, its input indexes, x's index, y's index), x and y being what _local
     takes (a binary op's two inputs, a unary op's input and node i itself); and for `applicable`, its ops and
-    whether a value gets more than one contribution (`reused`)."""
+    whether a value gets more than one contribution (`reused`). `data_exact`: the nodes' own data are what the
+    exact forward pass gives, number for number, as they are wherever the engine made them (record.node_dicts:
+    every op the same float function of the same inputs), but for a σ of a negative input, which the engine
+    works out as exp(x) / (1 + exp(x)) and FORWARD as 1 / (1 + exp(−x)) (the two can differ in the last bit)."""
 
     def __init__(self, nodes: list[dict]):
         self.index = index = {}
@@ -183,7 +189,8 @@ class _plan:
             else:
                 leaves.append((i, name, n["data"]))
         self.steps.reverse()  # (the backward pass's order)
-        self.ops = frozenset([step[1] for step in steps])
+        self.ops = ops = frozenset([step[1] for step in steps])
+        self.data_exact = "sigmoid" not in ops or all(nodes[s[5]]["data"] >= 0 for s in steps if s[1] == "sigmoid")
         self.reused = len(set(used)) < len(used)
 
     def grads_asked(self, asked: list[str]) -> list[tuple[str, int]]:
