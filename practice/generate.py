@@ -137,7 +137,7 @@ def _question(draft: Draft, nodes: list[dict], asked_text: str, rounding: str, s
 
 def grade_draft(draft: Draft, nodes: list[dict], answers, strict: bool = True) -> list[dict]:
     """The graded answers from practice.grade (each non-constant node gains its grad's tolerance), or Unfair."""
-    with grade.remembered(nodes):  # (the three read one plan of the graph)
+    with grade.remembered(nodes, draft.built[2] if draft.built else None):  # (the three read one plan of the graph)
         # evaluate(r, mistake): the kind's own, or the graph's backward pass replayed for the asked grads
         if draft.evaluate:
             evaluate = functools.partial(draft.evaluate, nodes)
@@ -162,7 +162,7 @@ def make_problem(kind: str, difficulty: str, seed: int) -> dict:
             draft = build(rng, difficulty)
         except (Redraw, DomainError, UserError):
             continue
-        order = draft.output.topo()
+        order = draft.built[0] if draft.built else draft.output.topo()
         try:
             record = _problem(kind, difficulty, seed, draft, order)
         finally:
@@ -180,7 +180,8 @@ def _problem(kind: str, difficulty: str, seed: int, draft: Draft, order: list) -
     try:
         if not _forward_acceptable(order, difficulty, draft.places):
             return None
-        nodes = backward_nodes(draft.output, draft.output_grad, order)
+        # (a kind that built the record already: the very nodes a backward pass of the same graph gives again)
+        nodes = draft.built[1] if draft.built else backward_nodes(draft.output, draft.output_grad, order)
     except (Redraw, DomainError, UserError):
         return None
     by_name = {n["name"]: n for n in nodes}

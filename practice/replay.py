@@ -312,15 +312,16 @@ class remembered:
     on the same nodes lends its replays (they depend on the nodes alone). (A class, not contextlib's decorator:
     every draw enters it twice, and a generator-based manager costs more than the rest of the scope's work.)"""
 
-    __slots__ = ("nodes", "outer")
+    __slots__ = ("nodes", "outer", "memo")
 
-    def __init__(self, nodes: list[dict]):
-        self.nodes = nodes
+    def __init__(self, nodes: list[dict], memo: dict | None = None):
+        self.nodes, self.memo = nodes, memo  # memo: the replays an earlier scope on these very nodes worked out
 
     def __enter__(self):
         global _draw
         self.outer = outer = _draw
-        _draw = outer if outer is not None and outer[0] is self.nodes else (self.nodes, {})
+        if outer is None or outer[0] is not self.nodes:
+            _draw = (self.nodes, {} if self.memo is None else self.memo)
 
     def __exit__(self, exc_type, exc, traceback):
         global _draw

@@ -7,7 +7,7 @@ planted line bends one contribution, and the lines after it carry the error on w
 import operator
 import random
 
-from ..grade import _locals, contributions_per_node, exact, remembered, worked_data
+from ..grade import _assessing, _locals, contributions_per_node, exact, remembered, worked_data
 from ..numbers import MINUS, all_have_places, fmt, fmt_operand
 from ..record import Shown, backward_nodes, contributions, power_text, step_line
 from .common import Draft, Redraw, below, pick
@@ -137,7 +137,9 @@ def build(rng, difficulty: str) -> Draft:
     order = out.topo()
     nodes = backward_nodes(out, 1.0, order)
     with remembered(nodes):  # (both passes below share one forward pass)
-        return _build(rng, difficulty, out, order, nodes)
+        draft = _build(rng, difficulty, out, order, nodes)
+        draft.built = (order, nodes, _assessing(nodes))  # (generation grades these very nodes, as they are)
+        return draft
 
 
 def _build(rng, difficulty: str, out, order, nodes) -> Draft:
@@ -205,7 +207,7 @@ def _build(rng, difficulty: str, out, order, nodes) -> Draft:
         f"A learner ran the backward pass of the graph below by hand, from {nodes[-1]['name']}.grad = 1, and "
         f"exactly one line went wrong; the lines after it may carry the error on.\n{listing_}"
     )
-    for v in order:  # the graph again, as built (the record's backward pass runs on it afresh)
+    for v in order:  # the graph again, as built (should a caller run its backward pass afresh)
         v.grad = 0.0
     return Draft(out, [], intro, finish=finish, evaluate=evaluate, mistakes=OWN, lesson=lesson,
                  extra={"learner_pass": shown, "planted": {"line": k + 1, "mistake": how}})
