@@ -48,36 +48,48 @@ def replay(nodes: list[dict], r=exact, mistake: str | None = None, planted: tupl
     first (the target's first contribution)}. Constants get no line. `until`: the last line wanted (its index), where
     the lines after it are not (a line depends only on the lines before it)."""
     values = worked_data(nodes, r)
-    constant = {n["name"] for n in nodes if n.get("constant")}
-    grads = {n["name"]: 0.0 for n in nodes}
+    steps, constant, zeros = _pass_of(nodes)
+    grads = zeros.copy()
     grads[nodes[-1]["name"]] = 1.0
     seen: set[str] = set()
     lines = []
     wanted = -1 if until is None else until + 1
     rounded, overwrites = r is not exact, mistake == "overwrite"
     planted_node = planted[0] if planted else None
-    for n in reversed(nodes):
-        if not n["op"]:
-            continue
-        g = grads[n["name"]]
-        xs = [values[i] for i in n["inputs"]]
-        locs = _locals(n, xs, values[n["name"]], r, mistake)
-        for index, (name, local) in enumerate(zip(n["inputs"], locs)):
-            how = planted[2] if planted_node == n["name"] and planted[1] == index else None
+    for n, o, inputs in steps:
+        g = grads[o]
+        xs = [values[i] for i in inputs]
+        locs = _locals(n, xs, values[o], r, mistake)
+        for index, (name, local) in enumerate(zip(inputs, locs)):
+            how = planted[2] if planted_node == o and planted[1] == index else None
             if how and how != "overwrite":
-                local = _locals(n, xs, values[n["name"]], r, how)[index]
+                local = _locals(n, xs, values[o], r, how)[index]
             contribution = r(local * g) if rounded else local * g  # (exact: the same numbers without a call)
             if overwrites or how == "overwrite":
                 grads[name] = contribution
             else:
                 grads[name] = r(grads[name] + contribution) if rounded else grads[name] + contribution
             if name not in constant:
-                lines.append({"node": n["name"], "index": index, "target": name, "grad": g, "contribution": contribution,
+                lines.append({"node": o, "index": index, "target": name, "grad": g, "contribution": contribution,
                               "total": grads[name], "first": name not in seen, "planted": how})
                 if len(lines) == wanted:
                     return lines
             seen.add(name)
     return lines
+
+
+def _pass_of(nodes: list[dict]) -> tuple[list[tuple], set[str], dict[str, float]]:
+    """What every replay of these nodes reads the same: (node, name, inputs) of each op node in the backward
+    pass's order, the constants' names, and a grad of 0.0 for every node; made once per draw while the draw's
+    replays are remembered (grade.remembered), as they are in build and in grading."""
+    memo = _assessing(nodes)
+    found = memo.get("find_error pass") if memo is not None else None
+    if found is None:
+        found = ([(n, n["name"], n["inputs"]) for n in reversed(nodes) if n["op"]],
+                 {n["name"] for n in nodes if n.get("constant")}, dict.fromkeys([n["name"] for n in nodes], 0.0))
+        if memo is not None:
+            memo["find_error pass"] = found
+    return found
 
 
 def _bent(node: dict, index: int, by_name: dict, how: str, g: float):
