@@ -181,7 +181,7 @@ def _problem(kind: str, difficulty: str, seed: int, draft: Draft, order: list) -
         if not _forward_acceptable(order, difficulty, draft.places):
             return None
         # (a kind that built the record already: the very nodes a backward pass of the same graph gives again)
-        nodes = draft.built[1] if draft.built else backward_nodes(draft.output, draft.output_grad, order)
+        nodes = draft.built[1] if draft.built and draft.built[1] else backward_nodes(draft.output, draft.output_grad, order)
     except (Redraw, DomainError, UserError):
         return None
     by_name = {n["name"]: n for n in nodes}

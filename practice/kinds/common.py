@@ -35,9 +35,9 @@ class Draft:
     hopeless: object = None
     places: int | None = None  # optional: the most decimals a node value may have, where a given rate (α, lr)
     #                            needs more than the difficulty allows (easy: 0, medium: 2)
-    # optional (order, nodes, replays): what a kind that works on the record itself has already made of `output`,
-    # its topo order, its record nodes (record.backward_nodes) and the replays remembered for them, so that
-    # generation neither flattens the graph again nor replays those passes again
+    # optional (order, nodes, replays): what a kind has already made of `output`, its topo order, and where it works
+    # on the record itself, its record nodes (record.backward_nodes) and the replays remembered for them (or None
+    # for each), so that generation neither orders nor flattens the graph again nor replays those passes again
     built: tuple | None = None
 
 

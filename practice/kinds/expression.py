@@ -65,9 +65,10 @@ def random_graph(rng, difficulty: str, n_leaves: int, p_reuse: float, p_unary: f
     return out
 
 
-def _used_twice(out: Value) -> bool:
+def _used_twice(order: list[Value]) -> bool:
+    """Does a value of the graph (`order`: its topo order) feed more than one op, or one op twice?"""
     uses = {}
-    for v in out.topo():
+    for v in order:
         for c in v._prev:
             uses[id(c)] = uses.get(id(c), 0) + 1
     return any(n > 1 for n in uses.values())
@@ -88,10 +89,12 @@ def build_expression(rng, difficulty: str) -> Draft:
 def build_accumulate(rng, difficulty: str) -> Draft:
     n = 2 + below(rng, 2)  # rng.randint(2, 3)
     out = random_graph(rng, difficulty, n, p_reuse=0.6, p_unary=0.15, must_unary=difficulty == "hard")
-    if not _used_twice(out):
+    order = out.topo()
+    if not _used_twice(order):
         raise Redraw()
     asked = list(LEAF_NAMES[:n])
-    return Draft(out, asked, "Some values feed more than one operation: their gradients add up (+=).", lesson=_overwrite_shows)
+    return Draft(out, asked, "Some values feed more than one operation: their gradients add up (+=).", lesson=_overwrite_shows,
+                 built=(order, None, None))  # (the order made here, not made again)
 
 
 def _overwrite_shows(answers) -> bool:
