@@ -188,6 +188,9 @@ class _plan:
                     forward.append((i, operator.pow, x, n["exponent"], 0) if op == "**" else (i, f, x, None, 1))
             else:
                 leaves.append((i, name, n["data"]))
+        self.given = given = [0.0] * len(names)  # (the forward pass's start: the leaves' data, in place)
+        for i, _, data in leaves:
+            given[i] = float(data)
         self.steps.reverse()  # (the backward pass's order)
         self.ops = ops = frozenset([step[1] for step in steps])
         self.data_exact = "sigmoid" not in ops or all(nodes[s[5]]["data"] >= 0 for s in steps if s[1] == "sigmoid")
@@ -206,18 +209,28 @@ class _plan:
 
 
 def _forward_pass(plan: _plan, r, data: dict[str, float] | None) -> list[float]:
-    values = [0.0] * len(plan.names)
-    for i, name, given in plan.leaves:
-        values[i] = float(data.get(name, given) if data else given)
-    rounded = r is not exact
+    if data:
+        values = [0.0] * len(plan.names)
+        for i, name, given in plan.leaves:
+            values[i] = float(data.get(name, given))
+    else:
+        values = plan.given[:]
+    if r is exact:
+        for i, f, x, y, arity in plan.forward:
+            if arity == 2:
+                values[i] = f(values[x], values[y])
+            elif arity == 1:
+                values[i] = f(values[x])
+            else:  # (a power: y is its exponent)
+                values[i] = f(values[x], y)
+        return values
     for i, f, x, y, arity in plan.forward:
         if arity == 2:
-            v = f(values[x], values[y])
+            values[i] = r(f(values[x], values[y]))
         elif arity == 1:
-            v = f(values[x])
-        else:  # (a power: y is its exponent)
-            v = f(values[x], y)
-        values[i] = r(v) if rounded else v
+            values[i] = r(f(values[x]))
+        else:
+            values[i] = r(f(values[x], y))
     return values
 
 
@@ -228,7 +241,12 @@ def _backward_pass(plan: _plan, values: list[float], output_grad: float, r, mist
     rounded = r is not exact
     for i, op, _, k, ins, x, y in plan.steps:
         g = grads[i]
-        locals_ = _local(op, k, values[x], values[y], r, mistake)
+        if op == "+":  # (the commonest ops' local derivatives as _local gives them, without its call)
+            locals_ = _ONES
+        elif op == "*" and mistake != "wrong-operand":
+            locals_ = (values[y], values[x])
+        else:
+            locals_ = _local(op, k, values[x], values[y], r, mistake)
         if not rounded:  # (the same numbers, without a call per number)
             for j, local in zip(ins, locals_):
                 grads[j] = local * g if overwrite else grads[j] + local * g
@@ -244,6 +262,9 @@ def _backward_pass(plan: _plan, values: list[float], output_grad: float, r, mist
             contribution = r(locals_[0] * g)
             grads[j] = contribution if overwrite else r(grads[j] + contribution)
     return grads
+
+
+_ONES = (1.0, 1.0)
 
 
 def _key_locals(memo: dict, plan: _plan, values: list[float]) -> list[tuple[float, ...]] | None:
