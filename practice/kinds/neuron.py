@@ -106,15 +106,20 @@ def build_step(rng, difficulty: str) -> Draft:
 
     def evaluate(nodes, r, mistake):
         """The new values as a learner steps them: rounded, and bent by one mistake of the pass or the step."""
-        graph_mistake = mistake if mistake not in STEP_MISTAKES else None
-        worked = work(nodes, 1.0, r, graph_mistake)
-        rule = {
-            None: lambda d, g: r(d - r(lr * g)),
-            "no-update": lambda d, g: d,
-            "wrong-direction": lambda d, g: r(d + r(lr * g)),
-            "lr-forgotten": lambda d, g: r(d - g),
-        }[mistake if mistake in STEP_MISTAKES else None]
-        return {f"{p}.new": rule(*worked[p]) for p in params}
+        step = mistake if mistake in STEP_MISTAKES else None  # (a mistake of the step, or of the pass: not both)
+        worked = work(nodes, 1.0, r, None if step else mistake)
+        new = {}
+        for p in params:  # (each rule inline: no function made per call)
+            d, g = worked[p]
+            if step is None:
+                new[f"{p}.new"] = r(d - r(lr * g))
+            elif step == "no-update":
+                new[f"{p}.new"] = d
+            elif step == "wrong-direction":
+                new[f"{p}.new"] = r(d + r(lr * g))
+            else:  # lr-forgotten
+                new[f"{p}.new"] = r(d - g)
+        return new
 
     def lesson(answers):
         """Every parameter moves, and standing still or stepping the wrong way is caught."""
