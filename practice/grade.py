@@ -16,17 +16,13 @@ The texts a learner reads (the rounding rule, what each mistake means) are in te
 import functools
 import itertools
 import math
-from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
-
+from .catalogue import Mistake, catalogue, definitions, rounding_rule, texts, why  # noqa: F401  (grade's names too)
 from .replay import (  # noqa: F401  (the simulated learner, in replay.py; its names are grade's too)
     FORWARD, GRAPH_MISTAKES, _assessing, _backward_pass, _bends, _exact_backward_pass, _forward_pass, _forwarded,
-    _key_locals, _local, _locals, _plan, _plan_of, _replayed, contributions_per_node, exact, graph_answers,
-    graph_evaluate, remembered, work, worked_data,
+    _graph_mistakes_about, _key_locals, _local, _locals, _plan, _plan_of, _replayed, contributions_per_node, exact,
+    graph_answers, graph_evaluate, remembered, work, worked_data,
 )
-from .resources import templates_dir
 
 PLACES = 4          # the stated rule: 4 decimal places ...
 FIGURES = 4         # ... or 4 significant figures, at every step
@@ -78,55 +74,6 @@ LEARNERS = {
 F_PLACES = 6
 
 
-# ---------------------------------------------------------------- the catalogue
-
-
-@dataclass(frozen=True)
-class Mistake:
-    name: str
-    why: str      # one line in the learner's terms; {answer} is the answer's name, {param} its parameter
-    applies: str  # what the mistake is about: an op ("*", "tanh", ...), "reuse", "upstream" or a kind's step
-
-
-@functools.cache
-def _texts() -> dict:
-    """Every YAML file in templates/grading/, merged section by section (`rounding`, `definitions`, `mistakes`)."""
-    merged: dict[str, dict] = {}
-    for path in sorted(Path(templates_dir(), "grading").glob("*.yaml")):
-        for section, entries in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
-            merged.setdefault(section, {}).update(entries or {})
-    return merged
-
-
-def texts(section: str) -> dict:
-    return _texts().get(section, {})
-
-
-@functools.cache
-def catalogue() -> dict[str, Mistake]:
-    """name -> Mistake, in the order the catalogue lists them."""
-    return {name: Mistake(name, entry["why"].strip(), entry["applies"]) for name, entry in texts("mistakes").items()}
-
-
-@functools.cache
-def rounding_rule(kind: str) -> str:
-    """The sentence that tells a learner how to round, for a kind (or the default)."""
-    texts_ = texts("rounding")
-    return " ".join(texts_.get(kind, texts_["default"]).split())
-
-
-@functools.cache
-def definitions() -> dict[str, str]:
-    """op -> the sentence a question adds when the op appears (log's base, σ's formula)."""
-    return {op: " ".join(text.split()) for op, text in texts("definitions").items()}
-
-
-@functools.lru_cache(maxsize=1 << 12)  # the same few (mistake, answer) pairs in every problem
-def why(name: str, answer: str) -> str:
-    param = answer.rsplit(".", 1)[0]
-    return catalogue()[name].why.format(answer=answer, param=param)
-
-
 # ---------------------------------------------------------------- which mistakes a graph can show
 
 
@@ -142,12 +89,6 @@ def applicable(nodes: list[dict], output_grad: float) -> list[str]:
 def _applicable(ops: frozenset, reused: bool, upstream: bool) -> tuple[str, ...]:
     about = {"reuse": reused, "upstream": upstream}
     return tuple(name for name, applies in _graph_mistakes_about() if about.get(applies, applies in ops))
-
-
-@functools.cache
-def _graph_mistakes_about() -> tuple[tuple[str, str], ...]:
-    """(name, what it applies to) of each graph mistake, in GRAPH_MISTAKES' order."""
-    return tuple((name, catalogue()[name].applies) for name in GRAPH_MISTAKES)
 
 
 # ---------------------------------------------------------------- assessing a draw

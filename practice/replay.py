@@ -11,6 +11,8 @@ import functools
 import math
 import operator
 
+from .catalogue import catalogue
+
 
 def exact(x: float) -> float:
     return x
@@ -310,10 +312,14 @@ def _exact_backward_pass(plan: _plan, values: list[float], locals_: list[tuple[f
 @functools.cache
 def _bends() -> dict[str, str]:
     """graph mistake -> the op whose local derivative it bends (overwrite and upstream-forgotten bend none)."""
-    from .grade import _graph_mistakes_about  # (the catalogue is grade's, which imports this module)
-
     ops = {*FORWARD, "**"}
     return {name: applies for name, applies in _graph_mistakes_about() if applies in ops}
+
+
+@functools.cache
+def _graph_mistakes_about() -> tuple[tuple[str, str], ...]:
+    """(name, what it applies to: the catalogue's `applies`) of each graph mistake, in GRAPH_MISTAKES' order."""
+    return tuple((name, catalogue()[name].applies) for name in GRAPH_MISTAKES)
 
 
 # While one draw is assessed: (its nodes, {(output_grad, r, mistake): replay, r: forward pass}); see `remembered`.
