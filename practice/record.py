@@ -214,9 +214,7 @@ def worked_steps(nodes: list[dict], by_name: dict[str, dict] | None = None) -> l
         for target, rule, numbers, value in contributions(node, by_name):
             if by_name[target].get("constant"):
                 continue
-            # step_line, inline (a line for most nodes of every problem)
-            middle = f" = {numbers.text()}" if numbers else ""
-            lines.append(f"{target}.grad += {rule}{middle} = {fmt(value)}")
+            lines.append(step_line(f"{target}.grad", rule, numbers, value))
     return lines
 
 
@@ -249,11 +247,9 @@ def expression_texts(node: dict, by_name: dict[str, dict]) -> tuple[str, str]:
     """The right-hand side of `node` as a statement, (`a*b` for programs, `a × b` for people): both at once, as
     every problem writes both."""
     op, inputs = node["op"], node["inputs"]
-    a = by_name[inputs[0]]
-    a, pa = _refs(a) if "constant" in a else (a["name"], a["name"])
+    a, pa = _refs(by_name[inputs[0]])
     if op in PRETTY:
-        b = by_name[inputs[1]]
-        b, pb = _refs(b) if "constant" in b else (b["name"], b["name"])
+        b, pb = _refs(by_name[inputs[1]])
         return f"{a} {op} {b}" if op in "+-" else f"{a}{op}{b}", f"{pa} {PRETTY[op]} {pb}"
     if op == "**":
         k = node["exponent"]

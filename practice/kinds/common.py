@@ -56,34 +56,25 @@ def below(rng, n: int) -> int:
 
 
 def pick(rng, seq):
-    """rng.choice(seq) for a non-empty sequence: the same element, drawn as `below` draws (inline: one call a pick)."""
-    n = len(seq)
-    k = n.bit_length()
-    r = rng.getrandbits(k)
-    while r >= n:
-        r = rng.getrandbits(k)
-    return seq[r]
+    """rng.choice(seq) for a non-empty sequence: the same element (choice draws its index as `below` does)."""
+    return seq[below(rng, len(seq))]
 
 
 def pick_value(rng, difficulty: str, low: float = -4, high: float = 4, nonzero: bool = True) -> float:
     """A given number a person can work with: integers (easy), halves (medium), tenths (hard)."""
-    zero, n, bits, values = _grid(difficulty, low, high)
-    getrandbits = rng.getrandbits
+    zero, values = _grid(difficulty, low, high)
     while True:
-        i = getrandbits(bits)  # below(rng, n) inline: rng.randint(lo, hi) is lo + that
-        while i >= n:
-            i = getrandbits(bits)
+        i = below(rng, len(values))  # (rng.randint(lo, hi) is lo + that)
         if i != zero or not nonzero:
             return values[i]
 
 
 @functools.cache
-def _grid(difficulty: str, low: float, high: float) -> tuple[int, int, int, list[float]]:
-    """(zero, n, bits, values): pick_value draws i in range(n) (n.bit_length() = bits random bits at a time) and gives
-    values[i], i − zero steps of the difficulty."""
+def _grid(difficulty: str, low: float, high: float) -> tuple[int, list[float]]:
+    """(zero, values): pick_value draws i in range(len(values)) and gives values[i], i − zero steps of the difficulty."""
     step = STEPS[difficulty]
     lo, stop = round(low / step), round(high / step) + 1
-    return -lo, stop - lo, (stop - lo).bit_length(), [round(k * step, 4) for k in range(lo, stop)]
+    return -lo, [round(k * step, 4) for k in range(lo, stop)]
 
 
 def pick_upstream(rng, difficulty: str) -> float:

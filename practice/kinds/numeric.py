@@ -2,7 +2,7 @@
 
 from ..grade import F_PLACES, exact, graph_answers, never_caught
 from ..numbers import MINUS, fmt
-from ..program import _build_tree, parse
+from ..program import build as build_program
 from ..record import Shown, literal, pretty_program
 from .common import Draft, Redraw, pick, pick_value
 
@@ -24,10 +24,9 @@ def build(rng, difficulty: str) -> Draft:
         raise Redraw()
     expr = formula.format(a=literal(a), b=literal(b), c=literal(c))
     x = pick_value(rng, difficulty, -2, 2)
-    # (program.build's work without its room on the stack: a formula here is a few operations deep)
-    tree = parse(f"f = {expr}")
-    out = _build_tree(tree, {"x": x})
-    f_plus = _build_tree(tree, {"x": round(x + H, 10)}).data
+    program = f"f = {expr}"
+    out = build_program(program, {"x": x})
+    f_plus = build_program(program, {"x": round(x + H, 10)}).data
     estimate = (f_plus - out.data) / H
 
     def finish(by_name):
