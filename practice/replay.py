@@ -118,12 +118,7 @@ def _replayed(output_grad: float, r, mistake: str | None) -> tuple["_plan", list
     found = memo.get(key)
     if found is None:
         plan, values = _forwarded(r)
-        if r is exact:  # (the key's locals once made, without a call)
-            locals_ = memo.get("locals", False)
-            if locals_ is False:
-                locals_ = _key_locals(memo, plan, values)
-        else:
-            locals_ = None
+        locals_ = _key_locals(memo, plan, values) if r is exact else None
         if locals_:  # (a mistake's replay: the key's local derivatives, but where the mistake bends them)
             grads = _exact_backward_pass(plan, values, locals_, output_grad, mistake)
         else:
@@ -135,7 +130,7 @@ def _replayed(output_grad: float, r, mistake: str | None) -> tuple["_plan", list
 def _forwarded(r) -> tuple["_plan", list[float]]:
     """(plan, forward pass with rounding r) of the draw being assessed, each worked out once."""
     memo = _draw[1]
-    plan = memo.get("plan") or _plan_of(_draw[0])  # (the plan once made, without a call)
+    plan = _plan_of(_draw[0])
     values = memo.get(r)
     if values is None:
         if r is exact and plan.data_exact:  # (the engine worked these very numbers out: see _plan's data_exact)
@@ -243,12 +238,7 @@ def _backward_pass(plan: _plan, values: list[float], output_grad: float, r, mist
     rounded = r is not exact
     for i, op, _, k, ins, x, y in plan.steps:
         g = grads[i]
-        if op == "+":  # (the commonest ops' local derivatives as _local gives them, without its call)
-            locals_ = _ONES
-        elif op == "*" and mistake != "wrong-operand":
-            locals_ = (values[y], values[x])
-        else:
-            locals_ = _local(op, k, values[x], values[y], r, mistake)
+        locals_ = _local(op, k, values[x], values[y], r, mistake)
         if not rounded:  # (the same numbers, without a call per number)
             for j, local in zip(ins, locals_):
                 grads[j] = local * g if overwrite else grads[j] + local * g
@@ -264,9 +254,6 @@ def _backward_pass(plan: _plan, values: list[float], output_grad: float, r, mist
             contribution = r(locals_[0] * g)
             grads[j] = contribution if overwrite else r(grads[j] + contribution)
     return grads
-
-
-_ONES = (1.0, 1.0)
 
 
 def _key_locals(memo: dict, plan: _plan, values: list[float]) -> list[tuple[float, ...]] | None:
