@@ -216,8 +216,7 @@ def _assess(nodes, keys, answers, output_grad, evaluate, mistakes, strict):
     for _, grads in worked:
         worst = [e if (e := abs(learner - key)) > w else w  # (max(w, e), without a call per node)
                  for w, learner, key in zip(worst, grads, node_keys)]
-    node_tolerances = {n["name"]: _FLOOR_ROUNDED if SAFETY * w <= FLOOR and 0.0001 * abs(key) <= FLOOR
-                       else _tolerance(key, w)  # (_tolerance's floor case inline: most nodes' tolerance)
+    node_tolerances = {n["name"]: _tolerance(key, w)
                        for n, key, w in zip(nodes, node_keys, worst) if not n.get("constant")}
     found: dict[str, list[dict]] = {name: [] for name in keys}
     # each answer's (name, key, the largest change that is no change, the closest a caught mistake may land)
