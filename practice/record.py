@@ -266,8 +266,7 @@ def expression_text(node: dict, by_name: dict[str, dict], pretty: bool) -> str:
 
 def statements(nodes: list[dict], pretty: bool = False, by_name: dict[str, dict] | None = None) -> list[str]:
     """Every op node as `name = expression`, in topological order. `by_name`: the nodes by name, if already made."""
-    by_name = by_name or {n["name"]: n for n in nodes}
-    return [f"{n['name']} = {expression_text(n, by_name, pretty)}" for n in nodes if n["op"]]
+    return both_statements(nodes, by_name or {n["name"]: n for n in nodes})[pretty]
 
 
 def both_statements(nodes: list[dict], by_name: dict[str, dict]) -> tuple[list[str], list[str]]:
