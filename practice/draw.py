@@ -9,13 +9,16 @@ fills them all and marks the ones the problem asks for with a thick border and a
 A record's `groups` (an MLP's neurons, a batch's examples) are drawn as tables, a row per value
 (tables.py), so that a network fits a page and a phone: the graph then runs between the tables.
 
-Every picture of a problem has one layout, and each is laid out once: dot draws the question and the
-whole-pass answer, and a card's own answer picture (one answer marked) is the whole-pass answer's SVG with
-the other marks taken off (svgmarks.py). The DOT text is written directly (dottext.py). Pictures are made
+Every picture of a problem has one layout, and it is laid out once: dot draws the question, and the answer
+pictures (the whole pass, and each card's own with one answer marked) are the question's SVG with the grads
+written in and the asked ones marked (svgfill.py). Where a record's groups are tables, dot draws the
+whole-pass answer too, and a card's own is that SVG with the other marks taken off (svgmarks.py); in PNG,
+which cannot be edited, dot draws every picture. The DOT text is written directly (dottext.py). Pictures are made
 in a pipeline (iter_card_pictures, pictures): dot draws some problems while Python writes the next ones'
 text and the caller works on the last ones drawn.
 """
 
+import functools
 import hashlib
 import itertools
 import re
@@ -33,6 +36,7 @@ from .labels import (BLANK, FONT, FONT_SIZE, HIGHLIGHT_FILL, INK, MARK_PENWIDTH,
                      escape, grad_cell, node_id, number, shown_grad, value_label)
 from .atomic import check_writable, write_bytes
 from .errors import UserError
+from .svgfill import Fill
 from .svgmarks import Marks, Unsure
 from .tables import group_tables
 
@@ -125,8 +129,9 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
 
 def _sources(problem: dict, pictures: list[tuple[bool, object]], blank: tuple[float, float] = BLANK):
     """([dot_source's text for each (answer, marked) of `pictures`], the record's tables, the names of the values
-    drawn as boxes or rows). The pictures of one problem differ only in their boxes' and tables' labels: the rest
-    of the text (the graph's defaults, the edges, the ops, the constants) is written once for all of them."""
+    drawn as boxes or rows, the value boxes as svgfill.Fill reads them). The pictures of one problem differ only
+    in their boxes' and tables' labels: the rest of the text (the graph's defaults, the edges, the ops, the
+    constants) is written once for all of them."""
     nodes, output = _check(problem)
     given_grad = problem.get("output_grad", 1.0)
     wanted = [(answer, marks(problem, marked)) for answer, marked in pictures]
@@ -171,6 +176,7 @@ def _sources(problem: dict, pictures: list[tuple[bool, object]], blank: tuple[fl
                         side.edge(left, right, style="invis")
     joined = set()  # (table, table or op) pairs with an edge: one edge however many rows connect them
     uses = 0
+    boxes = {}  # each value box's DOT id -> (the grad an answer shows in it, whether it is the output)
     for node in nodes:
         name, nid = node["name"], node_id(node["name"])
         if name in constants:
@@ -185,6 +191,7 @@ def _sources(problem: dict, pictures: list[tuple[bool, object]], blank: tuple[fl
                         g.edge(tail, head)
             continue
         data = number(node.get("data"))
+        boxes[nid] = (shown_grad(node, name == output, True, given_grad), name == output)
         for graph, (answer, asked) in zip(graphs, wanted):
             grad = shown_grad(node, name == output, answer, given_grad)
             cell = grad_cell(grad, name == output, blank)
@@ -220,7 +227,7 @@ def _sources(problem: dict, pictures: list[tuple[bool, object]], blank: tuple[fl
                 g.edge(tail, oid, **attrs)
             g.edge(oid, nid)
     drawn = {node["name"] for node in nodes if node["name"] not in constants}
-    return [graph.source for graph in graphs], tables, drawn
+    return [graph.source for graph in graphs], tables, drawn, boxes
 
 
 # ---------------------------------------------------------------- files
@@ -298,23 +305,89 @@ def _pipeline(items, fmt: str, start, finish, total: int | None = None):
         dot.close()
 
 
+# The lesson's worked example (LESSON.md): e = a*b; d = e + c; L = d*f at a=2, b=−3, c=10, f=−2, asking a.grad
+# and b.grad. Its answer picture holds every place svgfill writes: filled grads, marked ones and the given output.
+_FILL_CHECK = {"id": "fill-check", "output": "L", "answers": [{"name": "a.grad"}, {"name": "b.grad"}], "nodes": [
+    {"name": "a", "data": 2.0, "grad": 6.0}, {"name": "b", "data": -3.0, "grad": -4.0},
+    {"name": "e", "op": "*", "inputs": ["a", "b"], "data": -6.0, "grad": -2.0}, {"name": "c", "data": 10.0, "grad": -2.0},
+    {"name": "d", "op": "+", "inputs": ["e", "c"], "data": 4.0, "grad": -2.0}, {"name": "f", "data": -2.0, "grad": 4.0},
+    {"name": "L", "op": "*", "inputs": ["d", "f"], "data": -8.0, "grad": 1.0}]}
+
+
+@functools.cache
+def _fill_checked() -> bool:
+    """Whether svgfill writes the answer picture dot draws, byte for byte, with this machine's dot: the lesson's
+    example laid out twice (question and answer), once a process. If not (another Graphviz, which writes its SVG
+    otherwise), dot lays out every answer picture."""
+    texts, _, drawn, boxes = _sources(_FILL_CHECK, [(False, None), (True, None)])
+    try:
+        question, answer = render(texts)
+        return Fill(question, boxes).answer(node_id(n) for n in marks(_FILL_CHECK) & drawn) == answer
+    except (Unsure, UserError):
+        return False
+
+
+def _fills(fmt: str, problem: dict) -> bool:
+    """Whether the problem's answer pictures are written from its question picture (svgfill) rather than laid out:
+    in SVG, for a graph of value boxes (a record's groups are tables: svgfill.py), where the check above holds."""
+    return fmt == "svg" and not problem.get("groups") and _fill_checked()
+
+
+def _filled(question: Picture, boxes: dict, marked: list) -> list[Picture] | None:
+    """The answer pictures marking each set of `marked` (value boxes' DOT ids), written from the question
+    picture; None where svgfill is unsure of it (dot then lays them out)."""
+    try:
+        fill = Fill(question.data, boxes)
+        made = {}
+        for ids in marked:
+            if ids not in made:
+                data = fill.answer(ids)
+                made[ids] = Picture(picture_name(data, "svg"), data, "svg")
+        return [made[ids] for ids in marked]
+    except Unsure:
+        return None
+
+
+def _marked_ids(problem: dict, drawn: set, names=None) -> frozenset:
+    return frozenset(node_id(n) for n in marks(problem, names) & drawn)
+
+
 def pictures(problems, fmt: str = "svg", blank: tuple[float, float] = BLANK) -> list[tuple[Picture, Picture]]:
     """(question picture, answer picture marking every asked answer) for each problem, drawn by dot while the
-    next problems' DOT text is written (and, when `problems` is a generator, while it makes them).
+    next problems' DOT text is written (and, when `problems` is a generator, while it makes them); the answer
+    written from the question's layout where it can be (svgfill), else laid out too.
     `blank`: the least size of a grad's cell, as in dot_source."""
     _check_format(fmt)
 
     def start(dot, piece):
-        sources, names = [], []
+        sources, names, plans = [], [], []
         for problem in piece:
             pid = problem.get("id", "?")
-            sources += _sources(problem, [(False, None), (True, None)], blank)[0]
-            names += [f"the question picture of problem {pid}", f"the answer picture of problem {pid}"]
-        return _start(dot, sources, names)
+            fills = _fills(fmt, problem)
+            texts, _, drawn, boxes = _sources(problem, [(False, None)] + ([] if fills else [(True, None)]), blank)
+            sources += texts
+            names += [f"the question picture of problem {pid}"] + ([] if fills else [f"the answer picture of problem {pid}"])
+            plans.append((boxes, _marked_ids(problem, drawn)) if fills else None)
+        return _start(dot, sources, names), plans
 
     def finish(dot, piece, started):
-        pics = _finish(dot, started)
-        return list(zip(pics[0::2], pics[1::2]))
+        drawing, plans = started
+        pics, out, i, redo = _finish(dot, drawing), [], 0, []
+        for problem, plan in zip(piece, plans):
+            question, i = pics[i], i + 1
+            if plan is None:
+                answer, i = pics[i], i + 1
+            else:
+                answer = (_filled(question, plan[0], [plan[1]]) or [None])[0]
+                if answer is None:
+                    redo.append((len(out), problem))
+            out.append([question, answer])
+        if redo:
+            names = [f"the answer picture of problem {p.get('id', '?')}" for _, p in redo]
+            again = _finish(dot, _start(dot, [dot_source(p, True, blank=blank) for _, p in redo], names))
+            for (k, _), pic in zip(redo, again):
+                out[k][1] = pic
+        return [tuple(pair) for pair in out]
 
     return [pair for _, pairs in _pipeline(problems, fmt, start, finish) for pair in pairs]
 
@@ -328,18 +401,28 @@ class CardPictures(NamedTuple):
 class _Cards(NamedTuple):
     problem: dict
     own: list[str]  # the answers with a picture of their own
-    off: list[list[tuple[str, int]]]  # per answer in own: the marks to take off the whole-pass answer (SVG)
+    off: list[list[tuple[str, int]]]  # per answer in own: the marks to take off the whole-pass answer (svgmarks)
+    fill: tuple | None = None  # written from the question (svgfill): (its boxes, [marked ids: whole pass, each own])
 
 
 def _card_start(dot: _Dot, problems: list[dict], each) -> tuple[_Drawing, list[_Cards]]:
-    """The question and whole-pass answer of each problem to dot; in SVG a card's own answer picture is made from
-    them (svgmarks), in PNG dot draws it from its own DOT text (the same layout: dot -Tpng cannot be edited)."""
+    """Each problem's question picture to dot, and its whole-pass answer unless svgfill writes every answer
+    picture from the question's layout. Where it does not, in SVG a card's own answer picture is made from the
+    whole-pass one (svgmarks), in PNG dot draws it from its own DOT text (the same layout: dot -Tpng cannot be
+    edited)."""
     sources, names, plans = [], [], []
     for problem in problems:
         pid = problem.get("id", "?")
         own = [a.get("name") for a in problem.get("answers") or []] if each is None else list(each(problem))
+        if _fills(dot.fmt, problem):
+            texts, _, drawn, boxes = _sources(problem, [(False, None)])
+            sources += texts
+            names.append(f"the question picture of problem {pid}")
+            marked = [_marked_ids(problem, drawn)] + [_marked_ids(problem, drawn, [name]) for name in own]
+            plans.append(_Cards(problem, own, [], (boxes, marked)))
+            continue
         drawn_own = [] if dot.fmt == "svg" else own  # dot -Tpng cannot be edited: each card's own is drawn too
-        texts, tables, drawn = _sources(problem, [(False, None), (True, None)] + [(True, [n]) for n in drawn_own])
+        texts, tables, drawn, _ = _sources(problem, [(False, None), (True, None)] + [(True, [n]) for n in drawn_own])
         sources += texts
         names += [f"the question picture of problem {pid}", f"the answer picture of problem {pid}"]
         names += [f"the {name} picture of problem {pid}" for name in drawn_own]
@@ -353,14 +436,25 @@ def _card_start(dot: _Dot, problems: list[dict], each) -> tuple[_Drawing, list[_
 
 
 def _card_finish(dot: _Dot, started) -> list[CardPictures]:
-    """Each problem's CardPictures once dot has drawn its question and whole-pass answer (in PNG, every card's
-    own); a card whose marks could not be taken off is drawn by dot from its own DOT text."""
+    """Each problem's CardPictures once dot has drawn its question (and whole-pass answer; in PNG every card's
+    own); a picture that could not be written or whose marks could not be taken off is drawn by dot from its own
+    DOT text."""
     drawing, plans = started
     pics, out, i = _finish(dot, drawing), [], 0
-    redo = []  # (place in out, answer, problem id, DOT text): a picture whose marks could not be taken off
+    redo = []  # (place in out, answer or None for the whole pass, problem id, DOT text): drawn by dot after all
     for plan in plans:
-        question, answer = pics[i], pics[i + 1]
-        i += 2
+        question, i = pics[i], i + 1
+        if plan.fill is not None:
+            boxes, marked = plan.fill
+            filled = _filled(question, boxes, marked)
+            pid = plan.problem.get("id", "?")
+            if filled is None:
+                redo.append((len(out), None, pid, dot_source(plan.problem, True)))
+                redo += [(len(out), name, pid, dot_source(plan.problem, True, [name])) for name in plan.own]
+                filled = [None] * (len(plan.own) + 1)
+            out.append(CardPictures(question, filled[0], dict(zip(plan.own, filled[1:]))))
+            continue
+        answer, i = pics[i], i + 1
         if dot.fmt == "svg":
             made: dict[tuple, Picture] = {(): answer}  # a picture per distinct set of marks taken off
             each = {}
@@ -384,10 +478,13 @@ def _card_finish(dot: _Dot, started) -> list[CardPictures]:
             i += len(plan.own)
         out.append(CardPictures(question, answer, each))
     if redo:
-        names = [f"the {name} picture of problem {pid}" for _, name, pid, _ in redo]
+        names = [f"the {name or 'answer'} picture of problem {pid}" for _, name, pid, _ in redo]
         again = _finish(dot, _start(dot, [src for *_, src in redo], names))
         for (k, name, _, _), pic in zip(redo, again):
-            out[k].each[name] = pic
+            if name is None:
+                out[k] = out[k]._replace(answer=pic)
+            else:
+                out[k].each[name] = pic
     return out
 
 

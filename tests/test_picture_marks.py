@@ -96,7 +96,7 @@ def test_card_pictures_are_the_old_pictures_byte_for_byte(problems):
 
 def spots(problem, names=None):
     """The marks of `names` (default: every asked answer) as svgmarks finds them: (box or table, row)."""
-    _, tables, drawn = draw._sources(problem, [(True, None)])
+    _, tables, drawn, _ = draw._sources(problem, [(True, None)])
     return [(tables.home.get(n) or draw.node_id(n), tables.row.get(n, 0)) for n in sorted(draw.marks(problem, names) & drawn)]
 
 
