@@ -22,8 +22,10 @@ interleaved repeat by repeat so that load from elsewhere hits both alike.
      memory should stay flat as counts grow
   7  what users feel: the wall time of a whole deck (400 problems: 200 expression medium + 200 neuron hard,
      SVG, seed 0), of a class set of 30 worksheets and of the practice page, each against its layout floor
-     (plain `dot -Tsvg` on exactly the distinct graphs that build handed to dot, in the renderer's parallel
-     batches), measured side by side, repeat by repeat
+     (plain `dot -Tsvg` on the distinct graphs of the pictures the build draws, each problem's question and
+     whole-pass answer, in the renderer's parallel batches: every distinct graph laid out once, as the issue
+     measured it, whether the build laid out both or wrote the answer from the question's layout; the note
+     says how many dot laid out), measured side by side, repeat by repeat
 
 No timing is asserted: the script exits 0 when a target is missed (the table says MISS), and non-zero
 only when an item crashes.
@@ -660,6 +662,38 @@ def recording(sources: list):
         yield
 
 
+@contextmanager
+def recording_pictured(pictured: list):
+    """(problem, blank) of every problem whose pictures the build draws, appended to `pictured`."""
+    from practice import draw
+
+    inner, check = draw._sources, getattr(draw, "_FILL_CHECK", None)
+
+    def wrapper(problem, pictures, blank=draw.BLANK):
+        if (False, None) in pictures and problem is not check:
+            pictured.append((problem, blank))
+        return inner(problem, pictures, blank)
+
+    with patched(draw, "_sources", wrapper):
+        yield
+
+
+@contextmanager
+def layout_floor(graphs: list, handed: list):
+    """What item 7's floor lays out, into `graphs`: the distinct graphs of the pictures the build draws, each
+    problem's question and whole-pass answer (the issue's floor: every distinct graph laid out once), whether
+    the build laid out both or wrote the answer from the question's layout (svgfill). `handed`: the distinct
+    DOT texts the build handed to dot."""
+    from practice import draw
+
+    pictured, sources = [], []
+    with recording_pictured(pictured), recording(sources):
+        yield
+    graphs += dict.fromkeys(t for p, blank in pictured
+                            for t in (draw.dot_source(p, False, blank=blank), draw.dot_source(p, True, blank=blank)))
+    handed += dict.fromkeys(sources)
+
+
 def felt_deck_spec(per_kind: int, folder: Path):
     """The issue's deck: `per_kind` expression medium + `per_kind` neuron hard, seed 0, one variant a note
     where decks have variants."""
@@ -677,11 +711,13 @@ problems:
     return specs.choose(str(path), seed=0)
 
 
-def felt_rows(what: str, walls: list[float], floors: list[float], graphs: int, pictures: str, target=None) -> dict:
+def felt_rows(what: str, walls: list[float], floors: list[float], graphs: int, pictures: str, target=None,
+              handed: int | None = None) -> dict:
     ratios = sorted(w / f for w, f in zip(walls, floors))
     best, mid, worst = ratios[0], median(ratios), ratios[-1]
     spread = f"best {times(best)}, worst {times(worst)} of {len(ratios)}" if len(ratios) > 1 else "1 run"
-    note = (f"wall {secs(median(walls))}, floor {secs(median(floors))} ({graphs} distinct graphs{pictures}); "
+    laid = f", dot laid out {handed}" if handed is not None else ""
+    note = (f"wall {secs(median(walls))}, floor {secs(median(floors))} ({graphs} distinct graphs{laid}{pictures}); "
             f"ratio {spread}")
     if target is None:
         return row(7, what, secs(median(walls)), f"{times(mid)} floor", "", "", note)
@@ -700,10 +736,9 @@ def felt_deck(size: dict, reps: int, bundled: bool = False) -> dict:
         spec = choose("micrograd") if bundled else felt_deck_spec(size["felt_deck"], Path(tmp))
         n = deck.deck_variants(spec)
         out = Path(tmp) / "felt.apkg"
-        sources: list[str] = []
-        with recording(sources):  # warm up (imports, templates, dot's font cache) and learn the graphs
+        graphs, handed = [], []
+        with layout_floor(graphs, handed):  # warm up (imports, templates, dot's font cache) and learn the graphs
             deck.build_deck(spec, out, "svg", timestamp=TIMESTAMP, progress=False)
-        graphs = list(dict.fromkeys(sources))
         with zipfile.ZipFile(out) as zf:
             media = len(zf.namelist()) - 2  # the collection and the media map
         dot_floor(graphs)
@@ -713,7 +748,7 @@ def felt_deck(size: dict, reps: int, bundled: bool = False) -> dict:
             floors.append(timed(dot_floor, graphs)[0])
     what = f"deck of {spec.total} (SVG)" + (f", bundled, {n} variants a note" if bundled else "")
     return felt_rows(f"{what}, wall / layout floor", walls, floors, len(graphs),
-                     f", {media} pictures", None if bundled else TARGETS["felt_floor"])
+                     f", {media} pictures", None if bundled else TARGETS["felt_floor"], len(handed))
 
 
 def felt_worksheets_once(versions: int) -> dict:
@@ -721,24 +756,24 @@ def felt_worksheets_once(versions: int) -> dict:
     from practice.spec import choose
 
     spec = choose("worksheet")
-    sources: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="bench-felt-ws-") as tmp, recording(sources):
+    graphs, handed = [], []
+    with tempfile.TemporaryDirectory(prefix="bench-felt-ws-") as tmp, layout_floor(graphs, handed):
         wall, _ = timed(worksheet.build_worksheets, spec, versions, out=Path(tmp) / "s.pdf", key=Path(tmp) / "k.pdf")
-    return {"wall": wall, "sources": list(dict.fromkeys(sources))}
+    return {"wall": wall, "sources": graphs, "handed": len(handed)}
 
 
 def felt_worksheets(size: dict, reps: int) -> dict:
     import practice.worksheet  # noqa: F401  (imports, and typst, before the children fork)
 
     versions = size["felt_versions"]
-    walls, floors, graphs = [], [], []
+    walls, floors, graphs, handed = [], [], [], None
     for _ in range(reps):  # each class set in a fresh child (typst keeps caches), the floor beside it
         run, _ = in_child(felt_worksheets_once, versions)
-        graphs = run["sources"]
+        graphs, handed = run["sources"], run["handed"]
         walls.append(run["wall"])
         floors.append(timed(dot_floor, graphs)[0])
     return felt_rows(f"class set of {versions} worksheets + keys, wall / layout floor", walls, floors,
-                     len(graphs), ", typst besides")
+                     len(graphs), ", typst besides", handed=handed)
 
 
 def felt_page(size: dict, reps: int) -> dict:
@@ -748,16 +783,16 @@ def felt_page(size: dict, reps: int) -> dict:
     spec = choose("micrograd")
     with tempfile.TemporaryDirectory(prefix="bench-felt-page-") as tmp:
         out = Path(tmp) / "page.html"
-        sources: list[str] = []
-        with recording(sources):
+        graphs, handed = [], []
+        with layout_floor(graphs, handed):
             page.build_page(spec, out)
-        graphs = list(dict.fromkeys(sources))
         dot_floor(graphs)
         walls, floors = [], []
         for _ in range(reps):
             walls.append(timed(page.build_page, spec, out)[0])
             floors.append(timed(dot_floor, graphs)[0])
-    return felt_rows(f"practice page of {spec.total} (micrograd), wall / layout floor", walls, floors, len(graphs), "")
+    return felt_rows(f"practice page of {spec.total} (micrograd), wall / layout floor", walls, floors, len(graphs), "",
+                     handed=len(handed))
 
 
 def item_felt(size: dict) -> list[dict]:

@@ -85,16 +85,16 @@ class Fill:
             else:
                 self._blank(nid, start, end, _svg_text(grad))
 
-    def _texts(self, start: int, end: int) -> list[re.Match]:
-        q, out, at = self.question, [], start
-        while True:
-            at = q.find(b"<text ", at, end)
-            if at < 0:
-                return out
-            m = _TEXT.match(q, at, end + 1)
-            if m is not None:
-                out.append(m)
-            at += 6
+    def _line(self, tail: bytes, start: int, end: int) -> re.Match:
+        """The one text line of the group [start, end) that ends in `tail`; Unsure where there is not one."""
+        q = self.question
+        at = q.find(tail, start, end)
+        if at < 0 or q.find(tail, at + len(tail), end) >= 0:
+            raise Unsure("not one such text in a value box")
+        m = _TEXT.match(q, q.rfind(b"\n", start, at) + 1, at + len(tail))
+        if m is None or m.end() != at + len(tail):
+            raise Unsure("a text dot wrote in an unknown way")
+        return m
 
     def _rule_before(self, m: re.Match, colour: bytes) -> re.Match:
         q = self.question
@@ -105,10 +105,7 @@ class Fill:
         return rule
 
     def _blank(self, nid: str, start: int, end: int, grad: bytes) -> None:
-        blanks = [m for m in self._texts(start, end) if m.group(5) == _BLANK_TEXT]
-        if len(blanks) != 1:
-            raise Unsure("not one blank in a value box")
-        m = blanks[0]
+        m = self._line(b'">' + _BLANK_TEXT + b"</text>\n", start, end)
         rule = self._rule_before(m, b"black")
         ruled = (rule.start(1), rule.end(1), b"transparent")
         head = b'<text text-anchor="start" x="' + m.group(1) + b'" y="'
@@ -130,13 +127,10 @@ class Fill:
         self.bold[nid] = [ruled, (start, start, outline + tint), (m.start(), m.end(), bold)]
 
     def _alone(self, start: int, end: int, grad: bytes) -> Edit:
-        texts = self._texts(start, end)
-        pairs = [(a, b) for a, b in zip(texts, texts[1:])
-                 if a.end() == b.start() and b.group(0).endswith(_GIVEN) and b.group(4) == SMALL_FONT_SIZE.encode() + b".00"]
-        if len(pairs) != 1:
-            raise Unsure("the output's given grad is not where expected")
-        a, b = pairs[0]
-        if a.group(5) != grad + b" " or a.group(2) != b.group(2):
+        b = self._line(_GIVEN, start, end)
+        a = _TEXT.match(self.question, self.question.rfind(b"\n", start, b.start() - 1) + 1, b.start())
+        if (a is None or a.end() != b.start() or b.group(4) != SMALL_FONT_SIZE.encode() + b".00"
+                or a.group(5) != grad + b" " or a.group(2) != b.group(2)):
             raise Unsure("the output's given grad is not as expected")
         self._rule_before(a, b"transparent")
         alone = (b'<text text-anchor="start" x="' + a.group(1) + b'" y="' + _coord(_num(a.group(2)) + ALONE_DY)

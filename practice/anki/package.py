@@ -13,6 +13,11 @@ def stable_id(*parts) -> int:
     return (1 << 40) + int.from_bytes(digest[:6], "big") % (1 << 50)
 
 
+# zlib's level for every entry: 3 deflates a deck's SVG pictures in half the time of the default 6, to a file
+# about a sixth larger (the 400-problem deck of bench item 7: 9.5 MB against 8.2 MB). What Anki imports is the same.
+LEVEL = 3
+
+
 def zip_time(timestamp: float) -> tuple:
     return max(time.gmtime(timestamp)[:6], (1980, 1, 1, 0, 0, 0))
 
@@ -77,7 +82,7 @@ class PackageWriter:
         info = zipfile.ZipInfo(name, date_time=self._when)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
-        self._zip.writestr(info, data)
+        self._zip.writestr(info, data, compresslevel=LEVEL)
 
     def _entries(self, batch) -> None:
         for name, data in batch:
