@@ -15,9 +15,9 @@ Tables (a record's groups, tables.py) are not filled here: a marked row's tint i
 unmarked cell is not in the SVG at all; draw.py has dot lay out those problems' answers. Where the question
 picture is not as expected, Unsure is raised and dot draws the answer instead.
 
-dot's placement of bold and of single-size lines (the two offsets) is measured, not assumed: calibrated()
-lays out one known problem's question and answer and checks that Fill makes the answer byte for byte; with
-another Graphviz that writes otherwise, every answer is laid out by dot as before.
+dot's placement of bold and of single-size lines (the two offsets below) is checked, not assumed: draw.py lays
+out one known problem's question and answer once a process and writes answers with Fill only if it makes that
+answer byte for byte; with another Graphviz that writes otherwise, every answer is laid out by dot as before.
 """
 
 import re
@@ -28,14 +28,13 @@ from .svgmarks import Unsure, _groups
 _TEXT = re.compile(rb'<text text-anchor="start" x="([^"]+)" y="([^"]+)" (font-family="[^"]*") '
                    rb'font-size="([^"]+)">([^<\n]*)</text>\n')
 _RULE = re.compile(rb'<polyline fill="none" stroke="(black|transparent)" points="[^"]*"/>\n')
-_BORDER = re.compile(rb'<polygon fill="none" stroke="black" points="([^" ,]+),([^" ,]+) ([^" ,]+),([^" ,]+) '
-                     rb'([^" ,]+),([^" ,]+) ([^" ,]+),([^" ,]+) ([^" ,]+),([^" ,]+)"/>\n</g>\n')
+_BORDER = re.compile(rb'<polygon fill="none" stroke="black" points="([^"]+)"/>\n</g>\n')  # a box's last line
 _GIVEN = b'">given</text>\n'
 _BLANK_TEXT = b" "
 _DIGITS = frozenset("0123456789.\u2212")
 
 # dot 2.43's offsets (pt, down the page): bold grad against a regular one, the output's grad alone against
-# "1 given". Checked by calibrated() against dot itself.
+# "1 given". Checked against dot itself (draw._fill_checked).
 BOLD_DY = -1.0
 ALONE_DY = 1.0
 
@@ -116,14 +115,17 @@ class Fill:
         border = _BORDER.match(self.question, self.question.rfind(b"\n", start, end - 1) + 1, end + len(b"</g>\n"))
         if border is None:
             raise Unsure("a value box without its border where expected")
-        x1, y2, xa, y1, x2, yb, xb, yc, xc, yd = border.groups()
-        if not (xa == x1 and x2 == xb and yb == y1 and yc == y2 and (xc, yd) == (x1, y2)):
+        corners = border.group(1).split(b" ")  # dot's table border: (x1,y2) (x1,y1) (x2,y1) (x2,y2) (x1,y2)
+        if len(corners) != 5 or corners[0] != corners[4]:
             raise Unsure("a value box's border is not a rectangle as expected")
+        (x1, y2), (xa, y1), (x2, yb), (xb, yc) = (c.partition(b",")[::2] for c in corners[:4])
+        if not (xa == x1 and xb == x2 and yb == y1 and yc == y2):
+            raise Unsure("a value box's border is not a rectangle as expected")
+        # a marked box's outline (dot's box shape: from the top right corner, the other way round) and tint
         outline = (b'<polygon fill="none" stroke="black" stroke-width="' + MARK_PENWIDTH.encode() + b'" points="'
-                   + b" ".join((x2 + b"," + y1, x1 + b"," + y1, x1 + b"," + y2, x2 + b"," + y2, x2 + b"," + y1))
-                   + b'"/>\n')
-        tint = (b'<polygon fill="' + HIGHLIGHT_FILL.encode() + b'" stroke="transparent" points="'
-                + border.group(0)[border.group(0).index(b'points="') + 8 : border.group(0).index(b'"/>')] + b'"/>\n')
+                   + b" ".join(x + b"," + y for x, y in ((x2, y1), (x1, y1), (x1, y2), (x2, y2), (x2, y1))) + b'"/>\n')
+        tint = (b'<polygon fill="' + HIGHLIGHT_FILL.encode() + b'" stroke="transparent" points="' + border.group(1)
+                + b'"/>\n')
         self.bold[nid] = [ruled, (start, start, outline + tint), (m.start(), m.end(), bold)]
 
     def _alone(self, start: int, end: int, grad: bytes) -> Edit:
