@@ -129,7 +129,7 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
 
 def _sources(problem: dict, pictures: list[tuple[bool, object]], blank: tuple[float, float] = BLANK):
     """([dot_source's text for each (answer, marked) of `pictures`], the record's tables, the names of the values
-    drawn as boxes or rows, the value boxes as svgfill.Fill reads them). The pictures of one problem differ only
+    drawn as boxes or rows, (the value boxes, the tables' rows) as svgfill.Fill reads them). The pictures of one problem differ only
     in their boxes' and tables' labels: the rest of the text (the graph's defaults, the edges, the ops, the
     constants) is written once for all of them."""
     nodes, output = _check(problem)
@@ -177,12 +177,14 @@ def _sources(problem: dict, pictures: list[tuple[bool, object]], blank: tuple[fl
     joined = set()  # (table, table or op) pairs with an edge: one edge however many rows connect them
     uses = 0
     boxes = {}  # each value box's DOT id -> (the grad an answer shows in it, whether it is the output)
+    rows: dict[str, dict[int, str | None]] = {}  # each table's DOT id -> its rows' grads in an answer (the output: None)
     for node in nodes:
         name, nid = node["name"], node_id(node["name"])
         if name in constants:
             continue  # drawn beside each op that uses it, as the number written in the program
         if name in tables.home:  # a row of its table: an edge in from each value or table outside it
             head = tables.home[name]
+            rows.setdefault(head, {})[tables.row[name]] = None if name == output else shown_grad(node, False, True, 0)
             with same(graphs) as g:
                 for inp in node.get("inputs") or []:
                     tail = tables.home.get(inp, node_id(inp))
@@ -227,7 +229,8 @@ def _sources(problem: dict, pictures: list[tuple[bool, object]], blank: tuple[fl
                 g.edge(tail, oid, **attrs)
             g.edge(oid, nid)
     drawn = {node["name"] for node in nodes if node["name"] not in constants}
-    return [graph.source for graph in graphs], tables, drawn, boxes
+    rows_in_order = {tid: [grads[r] for r in sorted(grads)] for tid, grads in rows.items()}
+    return [graph.source for graph in graphs], tables, drawn, (boxes, rows_in_order)
 
 
 # ---------------------------------------------------------------- files
@@ -327,25 +330,32 @@ def _fill_checked() -> bool:
     """Whether svgfill writes the answer picture dot draws, byte for byte, with this machine's dot: the lesson's
     example laid out twice (question and answer), once a process. If not (another Graphviz, which writes its SVG
     otherwise), dot lays out every answer picture."""
-    texts, _, drawn, boxes = _sources(_FILL_CHECK, [(False, None), (True, None)])
+    texts, _, drawn, fill = _sources(_FILL_CHECK, [(False, None), (True, None)])
     try:
         question, answer = render(texts)
-        return Fill(question, boxes).answer(node_id(n) for n in marks(_FILL_CHECK) & drawn) == answer
+        return Fill(question, *fill).answer(node_id(n) for n in marks(_FILL_CHECK) & drawn) == answer
     except (Unsure, UserError):
         return False
 
 
 def _fills(fmt: str, problem: dict) -> bool:
     """Whether the problem's answer pictures are written from its question picture (svgfill) rather than laid out:
-    in SVG, for a graph of value boxes (a record's groups are tables: svgfill.py), where the check above holds."""
-    return fmt == "svg" and not problem.get("groups") and _fill_checked()
+    in SVG, where the check above holds, unless a table holds the output or an asked value (a row's mark is a
+    tint a cell, and a cell without a border is not in the question's SVG: svgfill.py)."""
+    if fmt != "svg":
+        return False
+    groups = problem.get("groups") or []
+    members = {n for g in groups if isinstance(g, dict) for n in (g.get("nodes") or []) if isinstance(n, str)}
+    if members and (problem.get("output") in members or marks(problem) & members):
+        return False
+    return _fill_checked()
 
 
-def _filled(question: Picture, boxes: dict, marked: list) -> list[Picture] | None:
+def _filled(question: Picture, fill: tuple, marked: list) -> list[Picture] | None:
     """The answer pictures marking each set of `marked` (value boxes' DOT ids), written from the question
     picture; None where svgfill is unsure of it (dot then lays them out)."""
     try:
-        fill = Fill(question.data, boxes)
+        fill = Fill(question.data, *fill)
         made = {}
         for ids in marked:
             if ids not in made:
@@ -372,10 +382,10 @@ def pictures(problems, fmt: str = "svg", blank: tuple[float, float] = BLANK) -> 
         for problem in piece:
             pid = problem.get("id", "?")
             fills = _fills(fmt, problem)
-            texts, _, drawn, boxes = _sources(problem, [(False, None)] + ([] if fills else [(True, None)]), blank)
+            texts, _, drawn, fill = _sources(problem, [(False, None)] + ([] if fills else [(True, None)]), blank)
             sources += texts
             names += [f"the question picture of problem {pid}"] + ([] if fills else [f"the answer picture of problem {pid}"])
-            plans.append((boxes, _marked_ids(problem, drawn)) if fills else None)
+            plans.append((fill, _marked_ids(problem, drawn)) if fills else None)
         return _start(dot, sources, names), plans
 
     def finish(dot, piece, started):
@@ -410,7 +420,7 @@ class _Cards(NamedTuple):
     problem: dict
     own: list[str]  # the answers with a picture of their own
     off: list[list[tuple[str, int]]]  # per answer in own: the marks to take off the whole-pass answer (svgmarks)
-    fill: tuple | None = None  # written from the question (svgfill): (its boxes, [marked ids: whole pass, each own])
+    fill: tuple | None = None  # written from the question (svgfill): (Fill's arguments, [marked ids: whole, each own])
 
 
 def _card_start(dot: _Dot, problems: list[dict], each) -> tuple[_Drawing, list[_Cards]]:
@@ -423,11 +433,11 @@ def _card_start(dot: _Dot, problems: list[dict], each) -> tuple[_Drawing, list[_
         pid = problem.get("id", "?")
         own = [a.get("name") for a in problem.get("answers") or []] if each is None else list(each(problem))
         if _fills(dot.fmt, problem):
-            texts, _, drawn, boxes = _sources(problem, [(False, None)])
+            texts, _, drawn, fill = _sources(problem, [(False, None)])
             sources += texts
             names.append(f"the question picture of problem {pid}")
             marked = [_marked_ids(problem, drawn)] + [_marked_ids(problem, drawn, [name]) for name in own]
-            plans.append(_Cards(problem, own, [], (boxes, marked)))
+            plans.append(_Cards(problem, own, [], (fill, marked)))
             continue
         drawn_own = [] if dot.fmt == "svg" else own  # dot -Tpng cannot be edited: each card's own is drawn too
         texts, tables, drawn, _ = _sources(problem, [(False, None), (True, None)] + [(True, [n]) for n in drawn_own])
@@ -453,8 +463,8 @@ def _card_finish(dot: _Dot, started) -> list[CardPictures]:
     for plan in plans:
         question, i = pics[i], i + 1
         if plan.fill is not None:
-            boxes, marked = plan.fill
-            filled = _filled(question, boxes, marked)
+            fill, marked = plan.fill
+            filled = _filled(question, fill, marked)
             pid = plan.problem.get("id", "?")
             if filled is None:
                 redo.append((len(out), None, pid, dot_source(plan.problem, True)))

@@ -10,10 +10,11 @@ only inside the value boxes, in ways dot writes the same way every time:
 - a marked grad is bold, which dot sets a little higher in its cell than regular text, and its box gains a
   thick outline and a tint: two polygons on the box's border, ahead of the rest of the box.
 
-Fill finds these places in the question's SVG once per problem and writes any answer picture from them.
-Tables (a record's groups, tables.py) are not filled here: a marked row's tint is a polygon per cell, and an
-unmarked cell is not in the SVG at all; draw.py has dot lay out those problems' answers. Where the question
-picture is not as expected, Unsure is raised and dot draws the answer instead.
+Fill finds these places in the question's SVG once per problem and writes any answer picture from them. A
+table's rows (a record's groups, tables.py) are filled the same way, but never marked here: a marked row's tint
+is a polygon a cell, and a cell without a border is not in the question's SVG at all; draw.py has dot lay out
+the answers of a problem that asks for a row (an MLP's weights). Where the question picture is not as
+expected, Unsure is raised and dot draws the answer instead.
 
 dot's placement of bold and of single-size lines (the two offsets below) is checked, not assumed: draw.py lays
 out one known problem's question and answer once a process and writes answers with Fill only if it makes that
@@ -65,24 +66,55 @@ Edit = tuple[int, int, bytes]
 class Fill:
     """A problem's question picture and the places where its answer pictures differ from it."""
 
-    def __init__(self, question: bytes, boxes: dict[str, tuple[str, bool]]):
-        """`boxes`: DOT id of each value box -> (the grad its answer shows, whether it is the output). Raises
-        Unsure where the question picture is not as expected."""
+    def __init__(self, question: bytes, boxes: dict[str, tuple[str, bool]], rows: dict[str, list] | None = None):
+        """`boxes`: DOT id of each value box -> (the grad its answer shows, whether it is the output); `rows`: DOT id
+        of each table -> the grads its rows show, top to bottom (never marked; None for the output's, which is
+        not filled here). Raises Unsure where the question picture is not as expected."""
         self.question = question
         groups = _groups(question)
         self.filled: list[Edit] = []  # every answer's edits, marked or not
         self.bold: dict[str, list[Edit]] = {}  # a box's edits where it is marked (in place of its filled ones)
         for nid, (grad, output) in boxes.items():
-            start = groups.get(nid.encode())
-            if start is None:
-                raise Unsure("a value box is not in the picture once")
-            end = question.find(b"</g>\n", start)
-            if end < 0:
-                raise Unsure("a box's group does not end")
+            start, end = self._span(groups, nid)
             if output:
                 self.filled.append(self._alone(start, end, _svg_text(grad)))
             else:
                 self._blank(nid, start, end, _svg_text(grad))
+        for tid, grads in (rows or {}).items():
+            start, end = self._span(groups, tid)
+            blanks = self._blanks(start, end)
+            if len(blanks) != len(grads) or None in grads:
+                raise Unsure("a table's blanks are not its rows")
+            for m, grad in zip(blanks, grads):
+                self.filled += self._written(m, _svg_text(grad))
+
+    def _span(self, groups: dict, nid: str) -> tuple[int, int]:
+        start = groups.get(nid.encode())
+        if start is None:
+            raise Unsure("a value box or table is not in the picture once")
+        end = self.question.find(b"</g>\n", start)
+        if end < 0:
+            raise Unsure("a group does not end")
+        return start, end
+
+    def _blanks(self, start: int, end: int) -> list[re.Match]:
+        """Every blank text line in [start, end), in order."""
+        q, out, tail = self.question, [], b'">' + _BLANK_TEXT + b"</text>\n"
+        at = q.find(tail, start, end)
+        while at >= 0:
+            m = _TEXT.match(q, q.rfind(b"\n", start, at) + 1, at + len(tail))
+            if m is None or m.end() != at + len(tail):
+                raise Unsure("a text dot wrote in an unknown way")
+            out.append(m)
+            at = q.find(tail, at + len(tail), end)
+        return out
+
+    def _written(self, m: re.Match, grad: bytes) -> list[Edit]:
+        """The edits that write `grad` into the blank `m`: its rule unseen, the grad in its place."""
+        rule = self._rule_before(m, b"black")
+        regular = (b'<text text-anchor="start" x="' + m.group(1) + b'" y="' + m.group(2) + b'" ' + m.group(3)
+                   + b' font-size="' + m.group(4) + b'">' + grad + b"</text>\n")
+        return [(rule.start(1), rule.end(1), b"transparent"), (m.start(), m.end(), regular)]
 
     def _line(self, tail: bytes, start: int, end: int) -> re.Match:
         """The one text line of the group [start, end) that ends in `tail`; Unsure where there is not one."""
@@ -105,13 +137,10 @@ class Fill:
 
     def _blank(self, nid: str, start: int, end: int, grad: bytes) -> None:
         m = self._line(b'">' + _BLANK_TEXT + b"</text>\n", start, end)
-        rule = self._rule_before(m, b"black")
-        ruled = (rule.start(1), rule.end(1), b"transparent")
-        head = b'<text text-anchor="start" x="' + m.group(1) + b'" y="'
-        regular = head + m.group(2) + b'" ' + m.group(3) + b' font-size="' + m.group(4) + b'">' + grad + b"</text>\n"
-        bold = (head + _coord(_num(m.group(2)) + BOLD_DY) + b'" ' + m.group(3) + b' font-weight="bold" font-size="'
-                + m.group(4) + b'">' + grad + b"</text>\n")
-        self.filled += [ruled, (m.start(), m.end(), regular)]
+        written = self._written(m, grad)
+        bold = (b'<text text-anchor="start" x="' + m.group(1) + b'" y="' + _coord(_num(m.group(2)) + BOLD_DY) + b'" '
+                + m.group(3) + b' font-weight="bold" font-size="' + m.group(4) + b'">' + grad + b"</text>\n")
+        self.filled += written
         border = _BORDER.match(self.question, self.question.rfind(b"\n", start, end - 1) + 1, end + len(b"</g>\n"))
         if border is None:
             raise Unsure("a value box without its border where expected")
@@ -126,7 +155,7 @@ class Fill:
                    + b" ".join(x + b"," + y for x, y in ((x2, y1), (x1, y1), (x1, y2), (x2, y2), (x2, y1))) + b'"/>\n')
         tint = (b'<polygon fill="' + HIGHLIGHT_FILL.encode() + b'" stroke="transparent" points="' + border.group(1)
                 + b'"/>\n')
-        self.bold[nid] = [ruled, (start, start, outline + tint), (m.start(), m.end(), bold)]
+        self.bold[nid] = [written[0], (start, start, outline + tint), (m.start(), m.end(), bold)]
 
     def _alone(self, start: int, end: int, grad: bytes) -> Edit:
         b = self._line(_GIVEN, start, end)

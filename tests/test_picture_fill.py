@@ -22,20 +22,23 @@ def problems():
     return every_kind(4, 23)
 
 
-def boxes_and_marks(problem):
-    _, _, drawn, boxes = draw._sources(problem, [(False, None)])
+def fill_and_marks(problem):
+    """(Fill's arguments, the whole pass's marked ids, each answer's own marked ids)."""
+    _, _, drawn, fill = draw._sources(problem, [(False, None)])
     each = [draw._marked_ids(problem, drawn, [a["name"]]) for a in problem["answers"]]
-    return boxes, draw._marked_ids(problem, drawn), each
+    return fill, draw._marked_ids(problem, drawn), each
 
 
 def test_every_answer_picture_written_is_the_one_dot_draws(problems):
-    """Every kind without tables, every difficulty: the whole-pass answer and each card's own, byte for byte."""
-    writable = [p for p in problems if not p.get("groups")]
-    assert len(writable) > len(problems) // 2
+    """Every kind, every difficulty, where svgfill writes the answers (all but an MLP's, whose asked weights are
+    rows of its tables): the whole-pass answer and each card's own, byte for byte; tables' rows filled too."""
+    writable = [p for p in problems if draw._fills("svg", p)]
+    assert {p["kind"] for p in problems} - {p["kind"] for p in writable} == {"mlp"}
+    assert any(p.get("groups") for p in writable)  # (a batch's and a hinge loss's tables)
     questions = draw.render([draw.dot_source(p, False) for p in writable])
     for problem, question, (answer, each) in zip(writable, questions, [o[1:] for o in old_way(writable)]):
-        boxes, every, own = boxes_and_marks(problem)
-        fill = svgfill.Fill(question, boxes)  # never unsure for the kinds there are
+        fill, every, own = fill_and_marks(problem)
+        fill = svgfill.Fill(question, *fill)  # never unsure for the kinds there are
         assert fill.answer(every) == answer, problem["id"]
         assert [fill.answer(ids) for ids in own] == each, problem["id"]
         assert fill.answer(every) != question and fill.answer(set()) != answer or not every
@@ -53,15 +56,15 @@ def submitted(monkeypatch):
 
 
 def test_dot_lays_out_a_question_alone_where_its_answers_are_written(problems, submitted):
-    tables = [p for p in problems if p.get("groups")]
-    assert 0 < len(tables) < len(problems)
-    laid_out = {draw.dot_source(p, False) for p in problems} | {draw.dot_source(p, True) for p in tables}
+    rows_asked = [p for p in problems if not draw._fills("svg", p)]  # an MLP's
+    assert 0 < len(rows_asked) < len(problems)
+    laid_out = {draw.dot_source(p, False) for p in problems} | {draw.dot_source(p, True) for p in rows_asked}
     draw.card_pictures(problems, "svg")
-    assert set(submitted) == laid_out  # a table's answer is laid out too
-    assert len(submitted) <= len(problems) + len(tables)  # (a text the same as another's is laid out once)
+    assert set(submitted) == laid_out  # where a table's row is asked, the answer is laid out too
+    assert len(submitted) <= len(problems) + len(rows_asked)  # (a text the same as another's is laid out once)
     submitted.clear()
     draw.pictures(problems, "svg")
-    assert set(submitted) == laid_out and len(submitted) <= len(problems) + len(tables)
+    assert set(submitted) == laid_out and len(submitted) <= len(problems) + len(rows_asked)
     submitted.clear()
     draw.card_pictures(problems[:3], "png")  # PNG cannot be edited: every picture is laid out
     assert set(submitted) == {t for p in problems[:3] for t in [draw.dot_source(p, False), draw.dot_source(p, True)]
@@ -91,7 +94,8 @@ def test_a_graphviz_that_writes_otherwise_gets_every_answer_laid_out(problems, a
 
 def test_an_unexpected_question_picture_is_refused(problems):
     problem = next(p for p in problems if not p.get("groups"))
-    boxes, every, _ = boxes_and_marks(problem)
+    (boxes, rows), every, _ = fill_and_marks(problem)
+    assert not rows
     question = draw.render([draw.dot_source(problem, False)])[0]
     output = node_id(problem["output"])
     with pytest.raises(svgfill.Unsure):  # the output's grad is given, not a blank: it cannot be marked
@@ -103,6 +107,14 @@ def test_an_unexpected_question_picture_is_refused(problems):
     answer = draw.render([draw.dot_source(problem, True)])[0]
     with pytest.raises(svgfill.Unsure):  # an answer picture for the question: it has no blanks
         svgfill.Fill(answer, boxes)
+    tabled = next(p for p in problems if p.get("groups") and draw._fills("svg", p))
+    (boxes, rows), _, _ = fill_and_marks(tabled)
+    question = draw.render([draw.dot_source(tabled, False)])[0]
+    tid, grads = next(iter(rows.items()))
+    with pytest.raises(svgfill.Unsure):  # a row more than the table has blanks
+        svgfill.Fill(question, boxes, {**rows, tid: grads + ["1"]})
+    with pytest.raises(svgfill.Unsure):  # the output's row (given, not blank) is not filled here
+        svgfill.Fill(question, boxes, {**rows, tid: grads[:-1] + [None]})
 
 
 def test_an_answer_svgfill_refuses_is_laid_out_by_dot(problems):
