@@ -13,9 +13,9 @@ Every picture of a problem has one layout, and it is laid out once: dot draws th
 pictures (the whole pass, and each card's own with one answer marked) are the question's SVG with the grads
 written in and the asked ones marked (svgfill.py). Where a table's row is asked (an MLP's weights), dot
 draws the whole-pass answer too, and a card's own is that SVG with the other marks taken off (svgmarks.py); in
-PNG, which cannot be edited, dot draws every picture. The DOT text is written directly (dottext.py). Pictures are made
-in a pipeline (iter_card_pictures, pictures): dot draws some problems while Python writes the next ones'
-text and the caller works on the last ones drawn.
+PNG, which cannot be edited, dot draws every picture. The DOT text is written directly (dottext.py).
+Pictures are made in a pipeline (iter_card_pictures, pictures): dot draws some problems while Python writes
+the next ones' text and the caller works on the last ones drawn.
 """
 
 import functools
