@@ -129,9 +129,9 @@ def dot_source(problem: dict, answer: bool, marked=None, blank: tuple[float, flo
 
 def _sources(problem: dict, pictures: list[tuple[bool, object]], blank: tuple[float, float] = BLANK):
     """([dot_source's text for each (answer, marked) of `pictures`], the record's tables, the names of the values
-    drawn as boxes or rows, (the value boxes, the tables' rows) as svgfill.Fill reads them). The pictures of one problem differ only
-    in their boxes' and tables' labels: the rest of the text (the graph's defaults, the edges, the ops, the
-    constants) is written once for all of them."""
+    drawn as boxes or rows, (the value boxes, the tables' rows) as svgfill.Fill reads them). The pictures of one
+    problem differ only in their boxes' and tables' labels: the rest of the text (the graph's defaults, the edges,
+    the ops, the constants) is written once for all of them."""
     nodes, output = _check(problem)
     given_grad = problem.get("output_grad", 1.0)
     wanted = [(answer, marks(problem, marked)) for answer, marked in pictures]
@@ -184,7 +184,7 @@ def _sources(problem: dict, pictures: list[tuple[bool, object]], blank: tuple[fl
             continue  # drawn beside each op that uses it, as the number written in the program
         if name in tables.home:  # a row of its table: an edge in from each value or table outside it
             head = tables.home[name]
-            rows.setdefault(head, {})[tables.row[name]] = None if name == output else shown_grad(node, False, True, 0)
+            rows.setdefault(head, {})[tables.row[name]] = None if name == output else shown_grad(node, False, True, given_grad)
             with same(graphs) as g:
                 for inp in node.get("inputs") or []:
                     tail = tables.home.get(inp, node_id(inp))

@@ -31,7 +31,7 @@ _TEXT = re.compile(rb'<text text-anchor="start" x="([^"]+)" y="([^"]+)" (font-fa
 _RULE = re.compile(rb'<polyline fill="none" stroke="(black|transparent)" points="[^"]*"/>\n')
 _BORDER = re.compile(rb'<polygon fill="none" stroke="black" points="([^"]+)"/>\n</g>\n')  # a box's last line
 _GIVEN = b'">given</text>\n'
-_BLANK_TEXT = b" "
+_BLANK_LINE = b'"> </text>\n'  # the end of a blank's line: a space to write in
 _DIGITS = frozenset("0123456789.\u2212")
 
 # dot 2.43's offsets (pt, down the page): bold grad against a regular one, the output's grad alone against
@@ -82,7 +82,7 @@ class Fill:
                 self._blank(nid, start, end, _svg_text(grad))
         for tid, grads in (rows or {}).items():
             start, end = self._span(groups, tid)
-            blanks = self._blanks(start, end)
+            blanks = self._lines(_BLANK_LINE, start, end)
             if len(blanks) != len(grads) or None in grads:
                 raise Unsure("a table's blanks are not its rows")
             for m, grad in zip(blanks, grads):
@@ -97,9 +97,9 @@ class Fill:
             raise Unsure("a group does not end")
         return start, end
 
-    def _blanks(self, start: int, end: int) -> list[re.Match]:
-        """Every blank text line in [start, end), in order."""
-        q, out, tail = self.question, [], b'">' + _BLANK_TEXT + b"</text>\n"
+    def _lines(self, tail: bytes, start: int, end: int) -> list[re.Match]:
+        """Every text line of the group [start, end) that ends in `tail`, in order."""
+        q, out = self.question, []
         at = q.find(tail, start, end)
         while at >= 0:
             m = _TEXT.match(q, q.rfind(b"\n", start, at) + 1, at + len(tail))
@@ -118,14 +118,10 @@ class Fill:
 
     def _line(self, tail: bytes, start: int, end: int) -> re.Match:
         """The one text line of the group [start, end) that ends in `tail`; Unsure where there is not one."""
-        q = self.question
-        at = q.find(tail, start, end)
-        if at < 0 or q.find(tail, at + len(tail), end) >= 0:
+        found = self._lines(tail, start, end)
+        if len(found) != 1:
             raise Unsure("not one such text in a value box")
-        m = _TEXT.match(q, q.rfind(b"\n", start, at) + 1, at + len(tail))
-        if m is None or m.end() != at + len(tail):
-            raise Unsure("a text dot wrote in an unknown way")
-        return m
+        return found[0]
 
     def _rule_before(self, m: re.Match, colour: bytes) -> re.Match:
         q = self.question
@@ -136,7 +132,7 @@ class Fill:
         return rule
 
     def _blank(self, nid: str, start: int, end: int, grad: bytes) -> None:
-        m = self._line(b'">' + _BLANK_TEXT + b"</text>\n", start, end)
+        m = self._line(_BLANK_LINE, start, end)
         written = self._written(m, grad)
         bold = (b'<text text-anchor="start" x="' + m.group(1) + b'" y="' + _coord(_num(m.group(2)) + BOLD_DY) + b'" '
                 + m.group(3) + b' font-weight="bold" font-size="' + m.group(4) + b'">' + grad + b"</text>\n")

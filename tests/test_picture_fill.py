@@ -1,11 +1,11 @@
 """Answer pictures written from the question picture's layout (practice/svgfill.py), against dot's own.
 
 dot lays out a problem's question picture; its whole-pass answer and every card's own answer picture are the
-question's SVG with the grads filled in and the asked ones marked. These tests draw each of those pictures
-with dot from its own DOT text too and compare them byte for byte, over every kind and difficulty; check that
-dot is handed one graph a problem where svgfill writes the answers (where a table's row is asked, an MLP's
-weight, the answer is laid out by dot); and that where svgfill cannot be trusted (a Graphviz that writes otherwise, an unexpected picture) dot lays
-out the answers instead, and the pictures are the same.
+question's SVG with the grads filled in and the asked ones marked. These tests draw each of those pictures with dot
+from its own DOT text too and compare them byte for byte, over every kind and difficulty; check that dot is handed
+one graph a problem where svgfill writes the answers (where a table's row is asked, an MLP's weight, the answer is
+laid out by dot); and that where svgfill cannot be trusted (a Graphviz that writes otherwise, an unexpected picture)
+dot lays out the answers instead, and the pictures are the same.
 """
 
 import pytest

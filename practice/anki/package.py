@@ -28,11 +28,11 @@ _MAYBE_INVALID_TAG = re.compile(r"<(?!/?[a-zA-Z0-9]+(?: [^>\n\x1f]*>|/?>)|!--|!\
 
 
 class PackageWriter:
-    """The .apkg, streamed: what genanki's Package.write_to_file does, but notes go into the collection as they
-    come and the pictures into the zip as they come, compressed by a thread of its own while dot draws and Python
-    writes notes (the deflating lets other threads run; zipwrite.py), so memory stays flat however many problems and compressing
-    costs no wall time at the end. The collection is an in-memory SQLite database, filled with the very rows
-    genanki's Note.write_to_db inserts (a few hundred notes at a time) and serialized into the zip at the end.
+    """The .apkg, streamed: what genanki's Package.write_to_file does, but notes go into the collection as they come
+    and the pictures into the zip as they come, compressed by a thread of its own while dot draws and Python writes
+    notes (the deflating lets other threads run; zipwrite.py), so memory stays flat however many problems and
+    compressing costs no wall time at the end. The collection is an in-memory SQLite database, filled with the very
+    rows genanki's Note.write_to_db inserts (a few hundred notes at a time) and serialized into the zip at the end.
     The same input gives the same bytes: the media in first-use order, then the media map and the collection."""
 
     PENDING = 8  # batches of pictures handed to the compressing thread and not yet written: memory stays bounded
